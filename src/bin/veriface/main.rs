@@ -1,0 +1,174 @@
+//! `veriface`: the native command line. Compare, detect, and evaluate on LFW.
+//!
+//! A thin shell over the library: it reads files, hands bytes to [`veriface::Verifier`] and prints
+//! what comes back. Exit codes: 0 success, 1 a pipeline error (printed with its code), 2 usage.
+
+mod draw;
+mod lfw;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use veriface::{CompareOptions, ImageInput, ModelBytes, Verifier};
+
+#[derive(Parser)]
+#[command(name = "veriface", version, about = "Face verification: compare, detect, evaluate")]
+struct Cli {
+    /// Folder holding the ONNX files named in models/manifest.json.
+    #[arg(long, global = true, env = "VERIFACE_MODELS")]
+    models: Option<PathBuf>,
+    /// Embedder id from the manifest (default: the manifest's first).
+    #[arg(long = "model", global = true)]
+    model: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Do two images show the same person?
+    Compare {
+        /// First image (JPEG or PNG).
+        a: PathBuf,
+        /// Second image (JPEG or PNG).
+        b: PathBuf,
+        /// Decision threshold on the calibrated score, 0..1.
+        #[arg(long, default_value_t = veriface::compare::DEFAULT_THRESHOLD)]
+        threshold: f64,
+        /// Print the full result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the faces in an image.
+    Detect {
+        /// Image (JPEG or PNG).
+        image: PathBuf,
+        /// Print the full result as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Write a PNG with boxes and landmarks drawn on the image.
+        #[arg(long)]
+        draw: Option<PathBuf>,
+    },
+    /// Measure accuracy on a data set.
+    Eval {
+        #[command(subcommand)]
+        which: EvalCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvalCommand {
+    /// The standard LFW verification protocol over DIR/pairs.txt and DIR/images.
+    Lfw(lfw::LfwArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error [{}]: {e}", e.code());
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: Cli) -> veriface::Result<()> {
+    let models_dir = cli.models.clone().unwrap_or_else(default_models_dir);
+    match cli.command {
+        Command::Compare {
+            a,
+            b,
+            threshold,
+            json,
+        } => {
+            let mut v = load_verifier(&models_dir, cli.model.as_deref())?;
+            let (ba, bb) = (read(&a)?, read(&b)?);
+            let options = CompareOptions {
+                threshold,
+                ..CompareOptions::default()
+            };
+            let r = v.compare(ImageInput::Encoded(&ba), ImageInput::Encoded(&bb), &options)?;
+            if json {
+                println!("{}", to_json(&r));
+            } else {
+                println!(
+                    "{}: score {:.4} (threshold {:.2}, cosine {:.4}) in {:.0} ms",
+                    if r.is_match { "MATCH" } else { "NO MATCH" },
+                    r.score,
+                    r.threshold,
+                    r.cosine,
+                    r.timings.total_ms
+                );
+            }
+        }
+        Command::Detect { image, json, draw } => {
+            let mut v = load_verifier(&models_dir, cli.model.as_deref())?;
+            let bytes = read(&image)?;
+            let r = v.detect(ImageInput::Encoded(&bytes))?;
+            if json {
+                println!("{}", to_json(&r));
+            } else {
+                println!(
+                    "{} face(s) in {}x{} ({:.0} ms)",
+                    r.faces.len(),
+                    r.image_width,
+                    r.image_height,
+                    r.timings.total_ms
+                );
+                for f in &r.faces {
+                    let b = f.bbox;
+                    println!(
+                        "  score {:.3}  box ({:.0}, {:.0})-({:.0}, {:.0})",
+                        f.detector_score, b.x1, b.y1, b.x2, b.y2
+                    );
+                }
+            }
+            if let Some(out) = draw {
+                let mut pixels = v.decode(ImageInput::Encoded(&bytes))?;
+                draw::faces(&mut pixels, &r.faces);
+                pixels.save(&out).map_err(|e| {
+                    veriface::Error::bad_parameter("--draw", format!("cannot write {}: {e}", out.display()))
+                })?;
+            }
+        }
+        Command::Eval {
+            which: EvalCommand::Lfw(args),
+        } => lfw::run(&models_dir, cli.model.as_deref(), &args)?,
+    }
+    Ok(())
+}
+
+/// `models/` of the source tree this binary was built from; overridden by `--models` or
+/// `VERIFACE_MODELS`.
+fn default_models_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models")
+}
+
+/// Reads a file, turning I/O failures into a `BAD_PARAMETER` that names the path.
+pub fn read(path: &Path) -> veriface::Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| {
+        veriface::Error::bad_parameter("path", format!("cannot read {}: {e}", path.display()))
+    })
+}
+
+/// Loads the verifier from the model files in `dir`.
+pub fn load_verifier(dir: &Path, embedder: Option<&str>) -> veriface::Result<Verifier> {
+    let manifest = veriface::models::Manifest::builtin()?;
+    let spec = manifest.embedder(embedder)?;
+    let detector = read(&dir.join(&manifest.detector.file.file))?;
+    let embedder_bytes = read(&dir.join(&spec.file.file))?;
+    Verifier::new(
+        ModelBytes {
+            detector: &detector,
+            embedder: &embedder_bytes,
+        },
+        embedder,
+    )
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}

@@ -1,0 +1,419 @@
+//! Face detection with RetinaFace (MobileNet-0.25): priors, box and landmark decoding, NMS, and
+//! the scale passes that let one detector serve a selfie and an ID card alike.
+//!
+//! The network takes any H x W; tract needs concrete shapes to optimise, so the detector always
+//! runs on a square, letterboxed input of one of two sizes and keeps one optimised plan per size.
+//! A selfie (face fills the frame) is found in the whole-image pass; a portrait that is a small
+//! part of a large document is found by the tiled pass, which runs only when the first finds
+//! nothing, at up to twice the resolution.
+
+use image::imageops::FilterType;
+use image::RgbImage;
+use serde::Serialize;
+use tract_onnx::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::models::{ColorOrder, DetectorSpec};
+
+/// A box in pixel coordinates: left, top, right, bottom.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct BBox {
+    /// Left edge.
+    pub x1: f32,
+    /// Top edge.
+    pub y1: f32,
+    /// Right edge.
+    pub x2: f32,
+    /// Bottom edge.
+    pub y2: f32,
+}
+
+impl BBox {
+    /// Width (zero for an inverted box).
+    pub fn width(&self) -> f32 {
+        (self.x2 - self.x1).max(0.0)
+    }
+    /// Height (zero for an inverted box).
+    pub fn height(&self) -> f32 {
+        (self.y2 - self.y1).max(0.0)
+    }
+    /// Area (zero for an inverted box).
+    pub fn area(&self) -> f32 {
+        self.width() * self.height()
+    }
+    /// Intersection over union, 0 when either box is empty.
+    pub fn iou(&self, other: &BBox) -> f32 {
+        let inter = BBox {
+            x1: self.x1.max(other.x1),
+            y1: self.y1.max(other.y1),
+            x2: self.x2.min(other.x2),
+            y2: self.y2.min(other.y2),
+        }
+        .area();
+        let union = self.area() + other.area() - inter;
+        if union > 0.0 {
+            inter / union
+        } else {
+            0.0
+        }
+    }
+}
+
+/// One detected face, in the pixel coordinates of the decoded (EXIF-rotated) image.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Face {
+    /// Bounding box.
+    #[serde(rename = "box")]
+    pub bbox: BBox,
+    /// Detector confidence in [0, 1].
+    pub score: f32,
+    /// Left eye, right eye, nose tip, left and right mouth corner, "left" as seen in the image.
+    pub landmarks: [[f32; 2]; 5],
+}
+
+/// Tunable detection settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DetectOptions {
+    /// Minimum confidence for a face to be kept.
+    pub score_threshold: f32,
+    /// Overlap above which the lower-scoring of two boxes is suppressed.
+    pub nms_iou: f32,
+    /// Longest side (pixels) the tiled pass rescales a large image to before cutting tiles.
+    pub tiled_max_side: u32,
+}
+
+impl Default for DetectOptions {
+    fn default() -> Self {
+        DetectOptions {
+            score_threshold: 0.6,
+            nms_iou: 0.4,
+            tiled_max_side: 1280,
+        }
+    }
+}
+
+/// Input side for images no larger than [`SMALL_MAX`] on their longest side.
+const SMALL_INPUT: u32 = 320;
+/// Input side for everything else, and the tile size of the tiled pass.
+const LARGE_INPUT: u32 = 640;
+/// Longest side up to which the small input is used.
+const SMALL_MAX: u32 = 400;
+/// Cap on candidates entering NMS, so a pathological image cannot make NMS quadratic in 17k.
+const PRE_NMS_TOP_K: usize = 750;
+
+type Plan = std::sync::Arc<TypedRunnableModel>;
+
+/// The detector with its optimised plans.
+pub struct Detector {
+    spec: DetectorSpec,
+    model: InferenceModel,
+    plans: Vec<(u32, Plan)>,
+    /// Settings used by [`Detector::detect`].
+    pub options: DetectOptions,
+}
+
+impl Detector {
+    /// Parses the ONNX bytes (already hash-checked by the caller).
+    ///
+    /// # Errors
+    /// `INFERENCE_FAILED` if tract cannot parse the model.
+    pub fn new(spec: DetectorSpec, onnx: &[u8]) -> Result<Self> {
+        let model = tract_onnx::onnx()
+            .model_for_read(&mut std::io::Cursor::new(onnx))
+            .map_err(Error::inference)?;
+        Ok(Detector {
+            spec,
+            model,
+            plans: Vec::new(),
+            options: DetectOptions::default(),
+        })
+    }
+
+    /// Optimises the plans for both input sizes now rather than on the first image, so the first
+    /// user-visible call is not the slow one.
+    ///
+    /// # Errors
+    /// `INFERENCE_FAILED`.
+    pub fn warm_up(&mut self) -> Result<()> {
+        self.plan(SMALL_INPUT)?;
+        self.plan(LARGE_INPUT)?;
+        Ok(())
+    }
+
+    /// All faces in `image`, highest score first.
+    ///
+    /// # Errors
+    /// `INFERENCE_FAILED` only.
+    pub fn detect(&mut self, image: &RgbImage) -> Result<Vec<Face>> {
+        let (w, h) = image.dimensions();
+        let longest = w.max(h);
+        let side = if longest <= SMALL_MAX {
+            SMALL_INPUT
+        } else {
+            LARGE_INPUT
+        };
+        let scale = side as f32 / longest as f32;
+        let mut faces = self.run_scaled(image, scale, side)?;
+        if faces.is_empty() && longest > LARGE_INPUT {
+            faces = self.run_tiled(image)?;
+        }
+        Ok(faces)
+    }
+
+    /// Whole image scaled by `scale` into a `side` x `side` letterbox.
+    fn run_scaled(&mut self, image: &RgbImage, scale: f32, side: u32) -> Result<Vec<Face>> {
+        let (w, h) = image.dimensions();
+        let rw = ((w as f32 * scale).round() as u32).clamp(1, side);
+        let rh = ((h as f32 * scale).round() as u32).clamp(1, side);
+        let resized = image::imageops::resize(image, rw, rh, FilterType::Triangle);
+        // Map back with the scale actually used on each axis, not the nominal one: rounding the
+        // resized size makes them differ by up to half a pixel.
+        let (sx, sy) = (rw as f32 / w as f32, rh as f32 / h as f32);
+        let raw = self.infer(&resized, 0, 0, side)?;
+        let mapped = raw
+            .into_iter()
+            .map(|f| map_face(f, 0.0, 0.0, sx, sy))
+            .collect();
+        Ok(nms(mapped, self.options.nms_iou))
+    }
+
+    /// Large image cut into overlapping `LARGE_INPUT` tiles at up to `tiled_max_side` resolution,
+    /// for faces too small to survive the whole-image downscale.
+    fn run_tiled(&mut self, image: &RgbImage) -> Result<Vec<Face>> {
+        let (w, h) = image.dimensions();
+        let longest = w.max(h);
+        let target = self.options.tiled_max_side.max(LARGE_INPUT);
+        let scale = (target as f32 / longest as f32).min(1.0);
+        let rw = ((w as f32 * scale).round() as u32).max(1);
+        let rh = ((h as f32 * scale).round() as u32).max(1);
+        let resized = image::imageops::resize(image, rw, rh, FilterType::Triangle);
+        let (sx, sy) = (rw as f32 / w as f32, rh as f32 / h as f32);
+        let mut all = Vec::new();
+        for ty in tile_origins(rh, LARGE_INPUT) {
+            for tx in tile_origins(rw, LARGE_INPUT) {
+                for f in self.infer(&resized, tx, ty, LARGE_INPUT)? {
+                    all.push(map_face(f, tx as f32, ty as f32, sx, sy));
+                }
+            }
+        }
+        Ok(nms(all, self.options.nms_iou))
+    }
+
+    /// Runs the network on the `side` x `side` window of `image` at (`ox`, `oy`), zero-padded
+    /// past the image edge. Returns faces in window pixels, before NMS.
+    fn infer(&mut self, image: &RgbImage, ox: u32, oy: u32, side: u32) -> Result<Vec<Face>> {
+        let input = self.to_tensor(image, ox, oy, side)?;
+        let threshold = self.options.score_threshold;
+        let priors = priors(side, side, &self.spec.steps, &self.spec.min_sizes);
+        let variances = self.spec.variances;
+        let plan = self.plan(side)?;
+        let outputs = plan.run(tvec!(input.into())).map_err(Error::inference)?;
+        let view = |i: usize| -> Result<Vec<f32>> {
+            let t = outputs
+                .get(i)
+                .ok_or_else(|| Error::inference(format!("detector output {i} missing")))?;
+            Ok(t
+                .to_plain_array_view::<f32>()
+                .map_err(Error::inference)?
+                .iter()
+                .copied()
+                .collect())
+        };
+        let (loc, conf, landm) = (view(0)?, view(1)?, view(2)?);
+        decode(&DecodeInput {
+            loc: &loc,
+            conf: &conf,
+            landmarks: &landm,
+            priors: &priors,
+            variances,
+            width: side as f32,
+            height: side as f32,
+            threshold,
+        })
+    }
+
+    fn to_tensor(&self, image: &RgbImage, ox: u32, oy: u32, side: u32) -> Result<Tensor> {
+        let n = (side * side) as usize;
+        // Zero after mean subtraction is the mean colour: padding looks like neutral grey.
+        let mut data = vec![0f32; 3 * n];
+        let norm = self.spec.normalization;
+        let order = match self.spec.color {
+            ColorOrder::Rgb => [0, 1, 2],
+            ColorOrder::Bgr => [2, 1, 0],
+        };
+        let (w, h) = image.dimensions();
+        let x_end = w.min(ox.saturating_add(side));
+        let y_end = h.min(oy.saturating_add(side));
+        for y in oy..y_end {
+            for x in ox..x_end {
+                let px = image.get_pixel(x, y).0;
+                let at = ((y - oy) * side + (x - ox)) as usize;
+                for c in 0..3 {
+                    let v = f32::from(px[order[c]]);
+                    data[c * n + at] = (v - norm.mean[c]) / norm.std[c];
+                }
+            }
+        }
+        Tensor::from_shape(&[1, 3, side as usize, side as usize], &data).map_err(Error::inference)
+    }
+
+    fn plan(&mut self, side: u32) -> Result<&Plan> {
+        if let Some(i) = self.plans.iter().position(|(s, _)| *s == side) {
+            return Ok(&self.plans[i].1);
+        }
+        let s = side as usize;
+        let plan = self
+            .model
+            .clone()
+            .with_input_fact(0, f32::fact([1, 3, s, s]).into())
+            .and_then(|m| m.into_optimized())
+            .and_then(|m| m.into_runnable())
+            .map_err(Error::inference)?;
+        self.plans.push((side, plan));
+        let last = self.plans.len() - 1;
+        Ok(&self.plans[last].1)
+    }
+}
+
+/// Top-left corners of `tile`-wide windows covering `len` pixels with at least 25% overlap, the
+/// last one flush with the far edge.
+fn tile_origins(len: u32, tile: u32) -> Vec<u32> {
+    if len <= tile {
+        return vec![0];
+    }
+    let stride = tile * 3 / 4;
+    let mut out: Vec<u32> = (0..).map(|i| i * stride).take_while(|&o| o + tile < len).collect();
+    out.push(len - tile);
+    out
+}
+
+fn map_face(face: Face, ox: f32, oy: f32, sx: f32, sy: f32) -> Face {
+    let mx = |x: f32| (x + ox) / sx;
+    let my = |y: f32| (y + oy) / sy;
+    Face {
+        bbox: BBox {
+            x1: mx(face.bbox.x1),
+            y1: my(face.bbox.y1),
+            x2: mx(face.bbox.x2),
+            y2: my(face.bbox.y2),
+        },
+        score: face.score,
+        landmarks: face.landmarks.map(|[x, y]| [mx(x), my(y)]),
+    }
+}
+
+/// Prior boxes as (centre x, centre y, width, height), normalised to the input size, in the order
+/// the network emits them: stride by stride, row by row, column by column, size by size.
+pub fn priors(width: u32, height: u32, steps: &[u32], min_sizes: &[Vec<f32>]) -> Vec<[f32; 4]> {
+    let (w, h) = (width as f32, height as f32);
+    let mut out = Vec::new();
+    for (&step, sizes) in steps.iter().zip(min_sizes) {
+        let cols = width.div_ceil(step.max(1));
+        let rows = height.div_ceil(step.max(1));
+        for i in 0..rows {
+            for j in 0..cols {
+                for &size in sizes {
+                    out.push([
+                        (j as f32 + 0.5) * step as f32 / w,
+                        (i as f32 + 0.5) * step as f32 / h,
+                        size / w,
+                        size / h,
+                    ]);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Raw network outputs and what is needed to decode them.
+pub struct DecodeInput<'a> {
+    /// N x 4 box regressions.
+    pub loc: &'a [f32],
+    /// N x 2 softmax scores (background, face).
+    pub conf: &'a [f32],
+    /// N x 10 landmark regressions.
+    pub landmarks: &'a [f32],
+    /// N priors from [`priors`].
+    pub priors: &'a [[f32; 4]],
+    /// Centre and size variances.
+    pub variances: [f32; 2],
+    /// Input width in pixels.
+    pub width: f32,
+    /// Input height in pixels.
+    pub height: f32,
+    /// Minimum face score kept.
+    pub threshold: f32,
+}
+
+/// Decodes every prior whose face score reaches the threshold into a face in input pixels,
+/// highest score first, at most [`PRE_NMS_TOP_K`] of them.
+///
+/// # Errors
+/// `INFERENCE_FAILED` when the output lengths do not match the prior count, which would mean
+/// the prior layout assumed here is wrong for the model.
+pub fn decode(input: &DecodeInput<'_>) -> Result<Vec<Face>> {
+    let n = input.priors.len();
+    if input.loc.len() != n * 4 || input.conf.len() != n * 2 || input.landmarks.len() != n * 10 {
+        return Err(Error::inference(format!(
+            "detector outputs have {} boxes, {} scores and {} landmark sets for {} priors",
+            input.loc.len() / 4,
+            input.conf.len() / 2,
+            input.landmarks.len() / 10,
+            n
+        )));
+    }
+    let [vc, vs] = input.variances;
+    let mut faces = Vec::new();
+    let rows = input
+        .priors
+        .iter()
+        .zip(input.loc.chunks_exact(4))
+        .zip(input.conf.chunks_exact(2))
+        .zip(input.landmarks.chunks_exact(10));
+    for (((p, l), c), lm) in rows {
+        let score = c[1];
+        if score < input.threshold || !score.is_finite() {
+            continue;
+        }
+        let cx = p[0] + l[0] * vc * p[2];
+        let cy = p[1] + l[1] * vc * p[3];
+        let bw = p[2] * (l[2] * vs).exp();
+        let bh = p[3] * (l[3] * vs).exp();
+        let bbox = BBox {
+            x1: (cx - bw / 2.0) * input.width,
+            y1: (cy - bh / 2.0) * input.height,
+            x2: (cx + bw / 2.0) * input.width,
+            y2: (cy + bh / 2.0) * input.height,
+        };
+        let mut landmarks = [[0f32; 2]; 5];
+        for (k, point) in landmarks.iter_mut().enumerate() {
+            point[0] = (p[0] + lm[2 * k] * vc * p[2]) * input.width;
+            point[1] = (p[1] + lm[2 * k + 1] * vc * p[3]) * input.height;
+        }
+        if bbox.area().is_finite() && bbox.area() > 0.0 {
+            faces.push(Face {
+                bbox,
+                score,
+                landmarks,
+            });
+        }
+    }
+    faces.sort_by(|a, b| b.score.total_cmp(&a.score));
+    faces.truncate(PRE_NMS_TOP_K);
+    Ok(faces)
+}
+
+/// Greedy non-maximum suppression: the highest-scoring face wins and every face overlapping it by
+/// more than `iou` is dropped. Ties in score keep the earlier face, so the result is
+/// deterministic.
+pub fn nms(mut faces: Vec<Face>, iou: f32) -> Vec<Face> {
+    faces.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let mut kept: Vec<Face> = Vec::with_capacity(faces.len().min(16));
+    for face in faces {
+        if kept.iter().all(|k| k.bbox.iou(&face.bbox) <= iou) {
+            kept.push(face);
+        }
+    }
+    kept
+}

@@ -1,0 +1,168 @@
+//! The model manifest: what each ONNX file is, where it came from, and how to feed it.
+//!
+//! A model is data, not code. Input size, colour order, normalisation, alignment template and
+//! score calibration all live in `models/manifest.json`, which is compiled into the crate so that
+//! the wasm build can check hashes without a filesystem. Adding an embedder means adding an entry
+//! (and measuring its calibration), not writing a new module.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// The manifest as shipped, parsed once on first use.
+pub const MANIFEST_JSON: &str = include_str!("../models/manifest.json");
+
+/// Every model veriface knows.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    /// The face detector.
+    pub detector: DetectorSpec,
+    /// Face embedders, by id; the first is the default.
+    pub embedders: Vec<EmbedderSpec>,
+}
+
+/// Facts common to every model file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FileSpec {
+    /// Stable id, used in results and on the command line.
+    pub id: String,
+    /// File name under `models/`.
+    pub file: String,
+    /// Lower-case hex SHA-256 of the file.
+    pub sha256: String,
+    /// Size in bytes.
+    pub bytes: u64,
+}
+
+/// Channel order a network expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ColorOrder {
+    /// Red, green, blue.
+    Rgb,
+    /// Blue, green, red (OpenCV-trained models).
+    Bgr,
+}
+
+/// Per-channel `(pixel - mean) / std`, in the network's own channel order.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct Normalization {
+    /// Subtracted from each channel.
+    pub mean: [f32; 3],
+    /// Divides each channel after the mean is subtracted.
+    pub std: [f32; 3],
+}
+
+/// The RetinaFace-style detector.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DetectorSpec {
+    /// File facts.
+    #[serde(flatten)]
+    pub file: FileSpec,
+    /// Channel order of the input.
+    pub color: ColorOrder,
+    /// Input normalisation.
+    pub normalization: Normalization,
+    /// Prior-box strides, one per feature map.
+    pub steps: Vec<u32>,
+    /// Prior-box sizes in input pixels, one list per stride.
+    pub min_sizes: Vec<Vec<f32>>,
+    /// Box-regression variances: centre, then size.
+    pub variances: [f32; 2],
+}
+
+/// A face-embedding network and everything needed to use its output.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EmbedderSpec {
+    /// File facts.
+    #[serde(flatten)]
+    pub file: FileSpec,
+    /// Square input side in pixels.
+    pub input_size: u32,
+    /// Channel order of the input.
+    pub color: ColorOrder,
+    /// Input normalisation.
+    pub normalization: Normalization,
+    /// Length of the output vector.
+    pub dimensions: usize,
+    /// Where the five landmarks (left eye, right eye, nose, left and right mouth corner, as seen
+    /// in the image) land in the aligned crop, in crop pixels.
+    pub template: [[f32; 2]; 5],
+    /// How cosine similarity becomes the 0..1 score.
+    pub calibration: Calibration,
+}
+
+/// Logistic map from cosine similarity to a score in [0, 1]:
+/// `score = 1 / (1 + exp(-slope * (cosine - center)))`.
+///
+/// `center` is placed so that score 0.7 falls exactly at the cosine threshold of the documented
+/// operating point; `slope` comes from a logistic fit on the calibration pairs. See
+/// `docs/calibration.md` for how each number was measured.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Calibration {
+    /// Logistic slope.
+    pub slope: f64,
+    /// Cosine at which the score is 0.5.
+    pub center: f64,
+    /// The cosine similarity that maps to score 0.7.
+    pub cosine_at_0_7: f64,
+    /// Plain words: what score 0.7 means and on which data that was measured.
+    pub operating_point: String,
+}
+
+impl Manifest {
+    /// The manifest compiled into this build.
+    ///
+    /// # Errors
+    /// `INFERENCE_FAILED` if the embedded JSON is malformed, which a unit test rules out.
+    pub fn builtin() -> Result<Manifest> {
+        serde_json::from_str(MANIFEST_JSON).map_err(|e| Error::Inference {
+            reason: format!("the built-in model manifest is malformed: {e}"),
+        })
+    }
+
+    /// The embedder with this id, or the default (first) one for `None`.
+    ///
+    /// # Errors
+    /// `UNKNOWN_MODEL` for an id the manifest does not list.
+    pub fn embedder(&self, id: Option<&str>) -> Result<&EmbedderSpec> {
+        let found = match id {
+            None => self.embedders.first(),
+            Some(id) => self.embedders.iter().find(|e| e.file.id == id),
+        };
+        found.ok_or_else(|| Error::UnknownModel {
+            name: id.unwrap_or("(default)").to_string(),
+            known: self
+                .embedders
+                .iter()
+                .map(|e| e.file.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+    }
+}
+
+/// Lower-case hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Checks `bytes` against the manifest's hash for `spec`, so a truncated download or a different
+/// model of the same shape can never be run with calibration measured for another file.
+///
+/// # Errors
+/// `MODEL_HASH_MISMATCH`.
+pub fn verify(spec: &FileSpec, bytes: &[u8]) -> Result<()> {
+    let actual = sha256_hex(bytes);
+    if actual == spec.sha256 {
+        Ok(())
+    } else {
+        Err(Error::ModelHashMismatch {
+            model: spec.id.clone(),
+            expected: spec.sha256.clone(),
+            actual,
+        })
+    }
+}

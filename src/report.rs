@@ -1,0 +1,99 @@
+//! Result types. These are veriface's own shapes; the vendor-shaped responses are built from them.
+
+use serde::Serialize;
+
+use crate::detect::{BBox, Face};
+
+/// One face as it appears in a result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FaceReport {
+    /// Bounding box in the pixels of the decoded, upright image.
+    #[serde(rename = "box")]
+    pub bbox: BBox,
+    /// Detector confidence in [0, 1].
+    pub detector_score: f32,
+    /// Left eye, right eye, nose, left and right mouth corner ("left" as seen in the image).
+    pub landmarks: [[f32; 2]; 5],
+    /// Width of the decoded, upright image.
+    pub image_width: u32,
+    /// Height of the decoded, upright image.
+    pub image_height: u32,
+}
+
+impl FaceReport {
+    /// The report for `face` found in an image of the given size.
+    pub fn new(face: &Face, (image_width, image_height): (u32, u32)) -> Self {
+        FaceReport {
+            bbox: face.bbox,
+            detector_score: face.score,
+            landmarks: face.landmarks,
+            image_width,
+            image_height,
+        }
+    }
+}
+
+/// Which models produced a result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModelIds {
+    /// Detector id from the manifest.
+    pub detector: String,
+    /// Embedder id from the manifest.
+    pub embedder: String,
+}
+
+/// Wall-clock time per pipeline stage, in milliseconds, summed over both images.
+///
+/// On wasm the clock is whatever the boundary installs (`performance.now()`); a build with no
+/// clock reports zeros rather than guessing.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Timings {
+    /// Base64 and image decoding.
+    pub decode_ms: f64,
+    /// Face detection.
+    pub detect_ms: f64,
+    /// Landmark alignment and warp.
+    pub align_ms: f64,
+    /// Embedding network.
+    pub embed_ms: f64,
+    /// Everything, end to end.
+    pub total_ms: f64,
+}
+
+/// The answer to "do these two images show the same person?".
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CompareResult {
+    /// `score >= threshold`.
+    pub is_match: bool,
+    /// Calibrated similarity in [0, 1]; 0.7 is the documented operating point.
+    pub score: f64,
+    /// `1 - score`, for APIs that speak of distance.
+    pub dissimilarity: f64,
+    /// The threshold applied to `score`.
+    pub threshold: f64,
+    /// Raw cosine similarity of the two embeddings, in [-1, 1].
+    pub cosine: f64,
+    /// The face used from the first image.
+    pub face_a: FaceReport,
+    /// The face used from the second image.
+    pub face_b: FaceReport,
+    /// Models that produced this result.
+    pub models: ModelIds,
+    /// Per-stage timings.
+    pub timings: Timings,
+}
+
+/// All faces found in one image.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DetectResult {
+    /// Width of the decoded, upright image.
+    pub image_width: u32,
+    /// Height of the decoded, upright image.
+    pub image_height: u32,
+    /// Faces, highest detector score first.
+    pub faces: Vec<FaceReport>,
+    /// Detector id.
+    pub detector: String,
+    /// Per-stage timings (decode and detect only).
+    pub timings: Timings,
+}
