@@ -48,7 +48,10 @@ impl Embedder {
     /// `NO_FACE` when the landmarks are degenerate (all in one point), which no real face gives.
     pub fn align(&self, image: &RgbImage, face: &Face) -> Result<RgbImage> {
         let src = face.landmarks.map(|[x, y]| [f64::from(x), f64::from(y)]);
-        let dst = self.spec.template.map(|[x, y]| [f64::from(x), f64::from(y)]);
+        let dst = self
+            .spec
+            .template
+            .map(|[x, y]| [f64::from(x), f64::from(y)]);
         similarity_transform(&src, &dst)
             .and_then(|m| warp(image, &m, self.spec.input_size))
             .ok_or_else(|| Error::NoFace {
@@ -56,11 +59,24 @@ impl Embedder {
             })
     }
 
-    /// The L2-normalised embedding of an aligned crop.
+    /// The L2-normalised embedding of an aligned crop (averaged with its mirror image when the
+    /// manifest asks for it).
     ///
     /// # Errors
     /// `BAD_PARAMETER` when the crop is not `input_size` square; `INFERENCE_FAILED`.
     pub fn embed(&self, crop: &RgbImage) -> Result<Vec<f32>> {
+        let mut v = self.run(crop)?;
+        if self.spec.flip_average {
+            let mirrored = self.run(&image::imageops::flip_horizontal(crop))?;
+            for (a, b) in v.iter_mut().zip(mirrored) {
+                *a += b;
+            }
+        }
+        Ok(l2_normalize(&v))
+    }
+
+    /// One network run: the raw (unnormalised) output for a crop.
+    fn run(&self, crop: &RgbImage) -> Result<Vec<f32>> {
         let side = self.spec.input_size;
         if crop.dimensions() != (side, side) {
             return Err(Error::bad_parameter(
@@ -86,7 +102,10 @@ impl Embedder {
         }
         let s = side as usize;
         let input = Tensor::from_shape(&[1, 3, s, s], &data).map_err(Error::inference)?;
-        let outputs = self.plan.run(tvec!(input.into())).map_err(Error::inference)?;
+        let outputs = self
+            .plan
+            .run(tvec!(input.into()))
+            .map_err(Error::inference)?;
         let out = outputs
             .first()
             .ok_or_else(|| Error::inference("embedder produced no output"))?;
@@ -103,7 +122,7 @@ impl Embedder {
                 self.spec.dimensions
             )));
         }
-        Ok(l2_normalize(&v))
+        Ok(v)
     }
 }
 

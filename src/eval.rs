@@ -26,7 +26,8 @@ pub struct Pair {
 /// # Errors
 /// `BAD_PARAMETER` naming the line that does not fit the format.
 pub fn parse_pairs(text: &str) -> Result<Vec<Pair>> {
-    let bad = |line: usize, what: &str| Error::bad_parameter("pairs.txt", format!("line {line}: {what}"));
+    let bad =
+        |line: usize, what: &str| Error::bad_parameter("pairs.txt", format!("line {line}: {what}"));
     let mut lines = text
         .lines()
         .enumerate()
@@ -42,7 +43,10 @@ pub fn parse_pairs(text: &str) -> Result<Vec<Pair>> {
         [f, n] => (*f, *n),
         _ => return Err(bad(1, "the header must be `folds pairs_per_half_fold`")),
     };
-    let num = |line: usize, s: &str| s.parse::<u32>().map_err(|_| bad(line, "image numbers must be integers"));
+    let num = |line: usize, s: &str| {
+        s.parse::<u32>()
+            .map_err(|_| bad(line, "image numbers must be integers"))
+    };
     let mut pairs = Vec::with_capacity(folds * n * 2);
     for fold in 0..folds {
         for k in 0..2 * n {
@@ -65,7 +69,11 @@ pub fn parse_pairs(text: &str) -> Result<Vec<Pair>> {
                     same,
                 },
                 _ => {
-                    let want = if same { "`name i j`" } else { "`name1 i name2 j`" };
+                    let want = if same {
+                        "`name i j`"
+                    } else {
+                        "`name1 i name2 j`"
+                    };
                     return Err(bad(line, &format!("expected {want}")));
                 }
             };

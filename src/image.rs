@@ -150,10 +150,7 @@ pub fn decode_base64(text: &str, limits: &Limits) -> Result<Vec<u8>> {
     };
     // Four base64 characters carry three bytes: reject before allocating the decoded buffer.
     let max_chars = limits.max_encoded_bytes.saturating_mul(4) / 3 + 4;
-    let significant = payload
-        .bytes()
-        .filter(|b| !b.is_ascii_whitespace())
-        .count();
+    let significant = payload.bytes().filter(|b| !b.is_ascii_whitespace()).count();
     if significant > max_chars.saturating_add(max_chars / 8) {
         return Err(Error::TooLarge {
             what: "encoded size in bytes",
@@ -224,12 +221,14 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<RgbImage> {
         reason: e.to_string(),
     };
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    // Dimensions are checked below from the header, with a precise error; the decoder's own
+    // allocation cap is only the backstop for what a header cannot tell (e.g. PNG chunk buffers).
     let mut decoder_limits = image::Limits::default();
-    decoder_limits.max_image_width = Some(limits.max_side);
-    decoder_limits.max_image_height = Some(limits.max_side);
-    decoder_limits.max_alloc = Some(limits.max_pixels.saturating_mul(4));
+    decoder_limits.max_alloc = Some(max_alloc(limits));
     reader.limits(decoder_limits);
-    let mut decoder = reader.into_decoder().map_err(|e| limit_or_corrupt(e, limits))?;
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| limit_or_corrupt(e, limits))?;
     let (width, height) = decoder.dimensions();
     check_dimensions(width, height, limits)?;
     let orientation = decoder.orientation().map_err(corrupt)?;
@@ -293,12 +292,19 @@ fn check_dimensions(width: u32, height: u32, limits: &Limits) -> Result<()> {
     Ok(())
 }
 
+/// Decoder allocation cap: the RGBA buffer of the largest allowed image, plus slack for the
+/// decoder's working buffers.
+fn max_alloc(limits: &Limits) -> u64 {
+    limits.max_pixels.saturating_mul(4).saturating_add(64 << 20)
+}
+
 fn limit_or_corrupt(err: image::ImageError, limits: &Limits) -> Error {
     match err {
+        // The decoder stops at the cap, so the true need is unknown: it is over the cap.
         image::ImageError::Limits(_) => Error::TooLarge {
-            what: "decoded size",
-            actual: 0,
-            limit: limits.max_pixels,
+            what: "memory needed to decode, in bytes (at least)",
+            actual: max_alloc(limits).saturating_add(1),
+            limit: max_alloc(limits),
         },
         other => Error::CorruptImage {
             reason: other.to_string(),

@@ -89,6 +89,10 @@ pub struct EmbedderSpec {
     /// Where the five landmarks (left eye, right eye, nose, left and right mouth corner, as seen
     /// in the image) land in the aligned crop, in crop pixels.
     pub template: [[f32; 2]; 5],
+    /// Average the embeddings of the crop and its mirror image. Costs a second network run;
+    /// worth it only where measurement shows an accuracy gain (see `docs/calibration.md`).
+    #[serde(default)]
+    pub flip_average: bool,
     /// How cosine similarity becomes the 0..1 score.
     pub calibration: Calibration,
 }

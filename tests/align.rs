@@ -11,7 +11,13 @@ fn close(a: [[f64; 3]; 2], b: [[f64; 3]; 2]) {
     }
 }
 
-const SRC: [[f64; 2]; 5] = [[30.0, 50.0], [70.0, 48.0], [52.0, 70.0], [35.0, 90.0], [68.0, 91.0]];
+const SRC: [[f64; 2]; 5] = [
+    [30.0, 50.0],
+    [70.0, 48.0],
+    [52.0, 70.0],
+    [35.0, 90.0],
+    [68.0, 91.0],
+];
 
 #[test]
 fn identity_points_give_the_identity_matrix() {
@@ -31,7 +37,10 @@ fn recovers_an_exact_scale_rotation_and_translation() {
 #[test]
 fn recovers_an_arbitrary_similarity() {
     let (s, t) = (0.37f64, -0.52f64);
-    let truth = Affine([[s * t.cos(), -s * t.sin(), 17.5], [s * t.sin(), s * t.cos(), -4.25]]);
+    let truth = Affine([
+        [s * t.cos(), -s * t.sin(), 17.5],
+        [s * t.sin(), s * t.cos(), -4.25],
+    ]);
     let dst: Vec<[f64; 2]> = SRC.iter().map(|&p| truth.apply(p)).collect();
     close(similarity_transform(&SRC, &dst).unwrap().0, truth.0);
 }

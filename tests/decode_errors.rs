@@ -20,14 +20,26 @@ fn code(r: veriface::Result<impl std::fmt::Debug>) -> &'static str {
 fn empty_input_is_empty_input() {
     assert_eq!(code(decode(&[], &limits())), "EMPTY_INPUT");
     assert_eq!(code(decode_base64("  \n ", &limits())), "EMPTY_INPUT");
-    assert_eq!(code(decode_base64("data:image/png;base64,", &limits())), "EMPTY_INPUT");
+    assert_eq!(
+        code(decode_base64("data:image/png;base64,", &limits())),
+        "EMPTY_INPUT"
+    );
 }
 
 #[test]
 fn garbage_string_is_not_base64() {
-    assert_eq!(code(decode_base64("this is not base64!", &limits())), "NOT_BASE64");
-    assert_eq!(code(decode_base64("data:image/png,abc", &limits())), "NOT_BASE64");
-    assert_eq!(code(decode_base64("data:image/pngbase64", &limits())), "NOT_BASE64");
+    assert_eq!(
+        code(decode_base64("this is not base64!", &limits())),
+        "NOT_BASE64"
+    );
+    assert_eq!(
+        code(decode_base64("data:image/png,abc", &limits())),
+        "NOT_BASE64"
+    );
+    assert_eq!(
+        code(decode_base64("data:image/pngbase64", &limits())),
+        "NOT_BASE64"
+    );
 }
 
 #[test]
@@ -69,9 +81,15 @@ fn gif_webp_heic_bmp_tiff_are_unsupported_and_named() {
         let err = decode(bytes, &limits()).unwrap_err();
         assert_eq!(err.code(), "UNSUPPORTED_FORMAT", "{name}");
         assert!(err.to_string().contains(name), "{err}");
-        assert!(err.to_string().contains("JPEG or PNG"), "message says what to do: {err}");
+        assert!(
+            err.to_string().contains("JPEG or PNG"),
+            "message says what to do: {err}"
+        );
     }
-    assert_eq!(code(decode(b"hello world, plain text", &limits())), "UNSUPPORTED_FORMAT");
+    assert_eq!(
+        code(decode(b"hello world, plain text", &limits())),
+        "UNSUPPORTED_FORMAT"
+    );
     assert_eq!(sniff(b"\xFF\xD8\xFF\xE0"), Sniffed::Jpeg);
 }
 
@@ -81,10 +99,18 @@ fn truncated_jpeg_and_png_are_corrupt() {
     let jpeg = common::jpeg(&img);
     let png = common::png(&img);
     for cut in [jpeg.len() / 2, jpeg.len() - 2, 20] {
-        assert_eq!(code(decode(&jpeg[..cut], &limits())), "CORRUPT_IMAGE", "jpeg cut at {cut}");
+        assert_eq!(
+            code(decode(&jpeg[..cut], &limits())),
+            "CORRUPT_IMAGE",
+            "jpeg cut at {cut}"
+        );
     }
     for cut in [png.len() / 2, png.len() - 12, 40] {
-        assert_eq!(code(decode(&png[..cut], &limits())), "CORRUPT_IMAGE", "png cut at {cut}");
+        assert_eq!(
+            code(decode(&png[..cut], &limits())),
+            "CORRUPT_IMAGE",
+            "png cut at {cut}"
+        );
     }
     // The intact files decode.
     assert_eq!(decode(&png, &limits()).unwrap(), img);
@@ -113,17 +139,46 @@ fn sizes_are_capped_before_decoding() {
     assert_eq!(err.code(), "IMAGE_TOO_LARGE");
     // Pixel cap, with a file small enough in bytes.
     let wide = common::png(&image::RgbImage::new(140, 80));
-    let err = decode(&wide, &Limits { max_encoded_bytes: 1 << 20, ..small }).unwrap_err();
-    assert!(matches!(err, Error::TooLarge { what: "pixel count", .. }), "{err:?}");
+    let err = decode(
+        &wide,
+        &Limits {
+            max_encoded_bytes: 1 << 20,
+            ..small
+        },
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::TooLarge {
+                what: "pixel count",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     // Side cap.
     let long = common::png(&image::RgbImage::new(200, 10));
-    let err = decode(&long, &Limits { max_encoded_bytes: 1 << 20, ..small }).unwrap_err();
-    assert!(matches!(err, Error::TooLarge { what: "width", .. }), "{err:?}");
+    let err = decode(
+        &long,
+        &Limits {
+            max_encoded_bytes: 1 << 20,
+            ..small
+        },
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, Error::TooLarge { what: "width", .. }),
+        "{err:?}"
+    );
     // A base64 string is rejected by length alone.
     let text = "A".repeat(4000);
     assert_eq!(code(decode_base64(&text, &small)), "IMAGE_TOO_LARGE");
     // Raw frames too.
-    assert_eq!(code(from_rgba(200, 200, &vec![0; 200 * 200 * 4], &small)), "IMAGE_TOO_LARGE");
+    assert_eq!(
+        code(from_rgba(200, 200, &vec![0; 200 * 200 * 4], &small)),
+        "IMAGE_TOO_LARGE"
+    );
 }
 
 /// A PNG whose header claims 50000 x 50000 pixels is refused from the header, without allocating.
@@ -165,7 +220,10 @@ fn exif_orientation_6_is_applied() {
     let top = rotated.get_pixel(10, 5).0;
     let bottom = rotated.get_pixel(10, 35).0;
     assert!(top[0] > 200 && top[2] < 60, "top should be red: {top:?}");
-    assert!(bottom[2] > 200 && bottom[0] < 60, "bottom should be blue: {bottom:?}");
+    assert!(
+        bottom[2] > 200 && bottom[0] < 60,
+        "bottom should be blue: {bottom:?}"
+    );
     // Orientation 3 (180 degrees): red moves to the right.
     let flipped = decode(&common::with_exif_orientation(&plain, 3), &limits()).unwrap();
     assert_eq!(flipped.dimensions(), (40, 20));
@@ -175,10 +233,12 @@ fn exif_orientation_6_is_applied() {
 /// The Silent-Face samples store portrait photos as landscape pixels with Orientation=6.
 #[test]
 fn exif_orientation_of_silentface_samples_makes_them_portrait() {
-    let Some(dir) = common::eval_dir("exif_orientation_of_silentface_samples_makes_them_portrait") else {
+    let Some(dir) = common::eval_dir("exif_orientation_of_silentface_samples_makes_them_portrait")
+    else {
         return;
     };
-    let labels = std::fs::read_to_string(dir.join("silentface_antispoof_samples/labels.csv")).unwrap();
+    let labels =
+        std::fs::read_to_string(dir.join("silentface_antispoof_samples/labels.csv")).unwrap();
     let mut checked = 0;
     for line in labels.lines().skip(1) {
         let rel = line.split(',').next().unwrap();
@@ -192,5 +252,8 @@ fn exif_orientation_of_silentface_samples_makes_them_portrait() {
             checked += 1;
         }
     }
-    assert!(checked >= 3, "expected three Orientation=6 samples turned upright, got {checked}");
+    assert!(
+        checked >= 3,
+        "expected three Orientation=6 samples turned upright, got {checked}"
+    );
 }

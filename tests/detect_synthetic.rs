@@ -12,12 +12,22 @@ fn sizes() -> Vec<Vec<f32>> {
 
 #[test]
 fn priors_count_matches_retinaface_layout_for_odd_sizes() {
-    for (w, h) in [(320u32, 320u32), (640, 640), (250, 250), (256, 320), (100, 37)] {
+    for (w, h) in [
+        (320u32, 320u32),
+        (640, 640),
+        (250, 250),
+        (256, 320),
+        (100, 37),
+    ] {
         let expected: u32 = [8u32, 16, 32]
             .iter()
             .map(|s| w.div_ceil(*s) * h.div_ceil(*s) * 2)
             .sum();
-        assert_eq!(priors(w, h, &steps(), &sizes()).len(), expected as usize, "{w}x{h}");
+        assert_eq!(
+            priors(w, h, &steps(), &sizes()).len(),
+            expected as usize,
+            "{w}x{h}"
+        );
     }
 }
 
@@ -131,16 +141,34 @@ fn nms_keeps_the_highest_score_not_the_lowest() {
 #[test]
 fn nms_keeps_boxes_overlapping_at_or_below_the_threshold() {
     // IoU of these two is exactly 1/3.
-    let faces = vec![face(0.0, 0.0, 10.0, 10.0, 0.9), face(5.0, 0.0, 15.0, 10.0, 0.8)];
+    let faces = vec![
+        face(0.0, 0.0, 10.0, 10.0, 0.9),
+        face(5.0, 0.0, 15.0, 10.0, 0.8),
+    ];
     assert_eq!(nms(faces.clone(), 0.4).len(), 2);
     assert_eq!(nms(faces, 0.3).len(), 1);
 }
 
 #[test]
 fn iou_is_zero_for_disjoint_and_empty_boxes() {
-    let a = BBox { x1: 0.0, y1: 0.0, x2: 1.0, y2: 1.0 };
-    let b = BBox { x1: 2.0, y1: 2.0, x2: 3.0, y2: 3.0 };
-    let empty = BBox { x1: 5.0, y1: 5.0, x2: 4.0, y2: 4.0 };
+    let a = BBox {
+        x1: 0.0,
+        y1: 0.0,
+        x2: 1.0,
+        y2: 1.0,
+    };
+    let b = BBox {
+        x1: 2.0,
+        y1: 2.0,
+        x2: 3.0,
+        y2: 3.0,
+    };
+    let empty = BBox {
+        x1: 5.0,
+        y1: 5.0,
+        x2: 4.0,
+        y2: 4.0,
+    };
     assert_eq!(a.iou(&b), 0.0);
     assert_eq!(a.iou(&empty), 0.0);
     assert_eq!(empty.iou(&empty), 0.0);

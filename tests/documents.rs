@@ -5,12 +5,16 @@ mod common;
 use veriface::ImageInput;
 
 fn found(v: &mut veriface::Verifier, bytes: &[u8]) -> usize {
-    v.detect(ImageInput::Encoded(bytes)).map(|r| r.faces.len()).unwrap_or(0)
+    v.detect(ImageInput::Encoded(bytes))
+        .map(|r| r.faces.len())
+        .unwrap_or(0)
 }
 
 #[test]
 fn detector_finds_the_portrait_on_every_passporteye_specimen_that_has_one() {
-    let Some(dir) = common::eval_dir("passporteye_specimens") else { return };
+    let Some(dir) = common::eval_dir("passporteye_specimens") else {
+        return;
+    };
     let mut v = common::verifier();
     let labels = std::fs::read_to_string(dir.join("passporteye_specimens/labels.csv")).unwrap();
     let (mut expected, mut hits, mut missed) = (0, 0, Vec::new());
@@ -33,7 +37,9 @@ fn detector_finds_the_portrait_on_every_passporteye_specimen_that_has_one() {
 
 #[test]
 fn detector_finds_the_portrait_on_every_docxpand_template_and_photo() {
-    let Some(dir) = common::eval_dir("docxpand_synthetic_id_templates") else { return };
+    let Some(dir) = common::eval_dir("docxpand_synthetic_id_templates") else {
+        return;
+    };
     let mut v = common::verifier();
     let labels =
         std::fs::read_to_string(dir.join("docxpand_synthetic_id_templates/labels.csv")).unwrap();

@@ -14,7 +14,9 @@ fn enc(b: &[u8]) -> ImageInput<'_> {
 fn compare_reports_no_face_and_names_the_image() {
     let mut v = common::verifier();
     let blank = common::png(&common::gradient(200, 160));
-    let err = v.compare(enc(&blank), enc(&blank), &CompareOptions::default()).unwrap_err();
+    let err = v
+        .compare(enc(&blank), enc(&blank), &CompareOptions::default())
+        .unwrap_err();
     assert_eq!(err.code(), "NO_FACE");
     assert!(err.to_string().contains("first"), "{err}");
 }
@@ -38,7 +40,11 @@ fn compare_rejects_gif_before_running_any_model() {
     let mut v = common::verifier();
     let png = common::png(&common::gradient(20, 20));
     let err = v
-        .compare(enc(b"GIF89a\x01\x00\x01\x00"), enc(&png), &CompareOptions::default())
+        .compare(
+            enc(b"GIF89a\x01\x00\x01\x00"),
+            enc(&png),
+            &CompareOptions::default(),
+        )
         .unwrap_err();
     assert_eq!(err.code(), "UNSUPPORTED_FORMAT");
 }
@@ -51,9 +57,25 @@ fn damaged_model_bytes_fail_the_hash_check() {
     let mut emb = std::fs::read(common::models_dir().join(&emb_spec.file.file)).unwrap();
     let last = emb.len() - 1;
     emb[last] ^= 1;
-    let err = Verifier::new(ModelBytes { detector: &det, embedder: &emb }, None).err().unwrap();
+    let err = Verifier::new(
+        ModelBytes {
+            detector: &det,
+            embedder: &emb,
+        },
+        None,
+    )
+    .err()
+    .unwrap();
     assert_eq!(err.code(), "MODEL_HASH_MISMATCH");
-    let err = Verifier::new(ModelBytes { detector: &emb, embedder: &det }, None).err().unwrap();
+    let err = Verifier::new(
+        ModelBytes {
+            detector: &emb,
+            embedder: &det,
+        },
+        None,
+    )
+    .err()
+    .unwrap();
     assert_eq!(err.code(), "MODEL_HASH_MISMATCH");
 }
 
@@ -72,15 +94,21 @@ fn every_error_code_is_unique_and_documented_in_the_readme() {
     sorted.sort();
     sorted.dedup();
     assert_eq!(sorted.len(), codes.len());
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     for c in codes {
-        assert!(readme.contains(&format!("`{c}`")), "README error table lacks {c}");
+        assert!(
+            readme.contains(&format!("`{c}`")),
+            "README error table lacks {c}"
+        );
     }
 }
 
 #[test]
 fn detect_finds_one_face_in_lfw_sample_with_landmarks_in_anatomical_order() {
-    let Some(dir) = common::eval_dir("detect_finds_one_face_in_lfw_sample") else { return };
+    let Some(dir) = common::eval_dir("detect_finds_one_face_in_lfw_sample") else {
+        return;
+    };
     let mut v = common::verifier();
     let bytes = common::eval_file(&dir, "lfw-dev/images/Abel_Pacheco/Abel_Pacheco_0001.jpg");
     let r = v.detect(enc(&bytes)).unwrap();
@@ -88,8 +116,14 @@ fn detect_finds_one_face_in_lfw_sample_with_landmarks_in_anatomical_order() {
     let f = &r.faces[0];
     let [le, re, nose, lm, rm] = f.landmarks;
     assert!(f.detector_score > 0.9);
-    assert!(le[0] < re[0] && lm[0] < rm[0], "left points are left in the image");
-    assert!(le[1] < nose[1] && nose[1] < lm[1], "eyes above nose above mouth");
+    assert!(
+        le[0] < re[0] && lm[0] < rm[0],
+        "left points are left in the image"
+    );
+    assert!(
+        le[1] < nose[1] && nose[1] < lm[1],
+        "eyes above nose above mouth"
+    );
     for p in f.landmarks {
         assert!(p[0] > f.bbox.x1 && p[0] < f.bbox.x2 && p[1] > f.bbox.y1 && p[1] < f.bbox.y2);
     }
@@ -102,7 +136,9 @@ fn detect_finds_one_face_in_lfw_sample_with_landmarks_in_anatomical_order() {
 /// applied: the same face in a 3x larger, non-square canvas is found at 3x the coordinates.
 #[test]
 fn detections_map_back_through_resize_and_letterbox() {
-    let Some(dir) = common::eval_dir("detections_map_back_through_resize_and_letterbox") else { return };
+    let Some(dir) = common::eval_dir("detections_map_back_through_resize_and_letterbox") else {
+        return;
+    };
     let mut v = common::verifier();
     let bytes = common::eval_file(&dir, "lfw-dev/images/Abel_Pacheco/Abel_Pacheco_0001.jpg");
     let small = v.decode(enc(&bytes)).unwrap();
@@ -116,14 +152,27 @@ fn detections_map_back_through_resize_and_letterbox() {
     let f = &found.faces[0];
     let tol = 0.04 * 750.0;
     for (p, q) in f.landmarks.iter().zip(base.landmarks.iter()) {
-        assert!((p[0] - (q[0] * 3.0 + 300.0)).abs() < tol, "x {} vs {}", p[0], q[0] * 3.0 + 300.0);
-        assert!((p[1] - (q[1] * 3.0 + 40.0)).abs() < tol, "y {} vs {}", p[1], q[1] * 3.0 + 40.0);
+        assert!(
+            (p[0] - (q[0] * 3.0 + 300.0)).abs() < tol,
+            "x {} vs {}",
+            p[0],
+            q[0] * 3.0 + 300.0
+        );
+        assert!(
+            (p[1] - (q[1] * 3.0 + 40.0)).abs() < tol,
+            "y {} vs {}",
+            p[1],
+            q[1] * 3.0 + 40.0
+        );
     }
 }
 
 #[test]
 fn compare_matches_same_person_and_rejects_different_people() {
-    let Some(dir) = common::eval_dir("compare_matches_same_person_and_rejects_different_people") else { return };
+    let Some(dir) = common::eval_dir("compare_matches_same_person_and_rejects_different_people")
+    else {
+        return;
+    };
     let mut v = common::verifier();
     let fr = "face_recognition_examples/examples";
     let obama = common::eval_file(&dir, &format!("{fr}/obama.jpg"));
@@ -141,11 +190,15 @@ fn compare_matches_same_person_and_rejects_different_people() {
 
 #[test]
 fn compare_rejects_a_photo_of_two_people() {
-    let Some(dir) = common::eval_dir("compare_rejects_a_photo_of_two_people") else { return };
+    let Some(dir) = common::eval_dir("compare_rejects_a_photo_of_two_people") else {
+        return;
+    };
     let mut v = common::verifier();
     let two = common::eval_file(&dir, "face_recognition_examples/examples/two_people.jpg");
     let obama = common::eval_file(&dir, "face_recognition_examples/examples/obama.jpg");
-    let err = v.compare(enc(&obama), enc(&two), &CompareOptions::default()).unwrap_err();
+    let err = v
+        .compare(enc(&obama), enc(&two), &CompareOptions::default())
+        .unwrap_err();
     assert_eq!(err.code(), "MULTIPLE_FACES");
     assert!(err.to_string().contains("second"), "{err}");
     // The evaluation policy takes the largest face instead.
@@ -160,7 +213,9 @@ fn compare_rejects_a_photo_of_two_people() {
 /// embeddings and scores (no threads, no uninitialised memory, no order-dependent reductions).
 #[test]
 fn compare_is_deterministic_to_the_bit() {
-    let Some(dir) = common::eval_dir("compare_is_deterministic_to_the_bit") else { return };
+    let Some(dir) = common::eval_dir("compare_is_deterministic_to_the_bit") else {
+        return;
+    };
     let a = common::eval_file(&dir, "lfw-dev/images/Abel_Pacheco/Abel_Pacheco_0001.jpg");
     let b = common::eval_file(&dir, "lfw-dev/images/Abel_Pacheco/Abel_Pacheco_0004.jpg");
     let o = CompareOptions::default();
@@ -176,8 +231,12 @@ fn compare_is_deterministic_to_the_bit() {
     }
     let img = v1.decode(enc(&a)).unwrap();
     let mut t = Default::default();
-    let e1 = v1.embed_image(&img, FacePolicy::Single, "a", &mut t).unwrap();
-    let e2 = v1.embed_image(&img, FacePolicy::Single, "a", &mut t).unwrap();
+    let e1 = v1
+        .embed_image(&img, FacePolicy::Single, "a", &mut t)
+        .unwrap();
+    let e2 = v1
+        .embed_image(&img, FacePolicy::Single, "a", &mut t)
+        .unwrap();
     assert_eq!(e1.crop, e2.crop);
     let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     assert_eq!(bits(&e1.embedding), bits(&e2.embedding));
@@ -186,7 +245,9 @@ fn compare_is_deterministic_to_the_bit() {
 /// The same photo as a JPEG, as base64 and as RGBA pixels gives the same face.
 #[test]
 fn encoded_base64_and_rgba_inputs_agree() {
-    let Some(dir) = common::eval_dir("encoded_base64_and_rgba_inputs_agree") else { return };
+    let Some(dir) = common::eval_dir("encoded_base64_and_rgba_inputs_agree") else {
+        return;
+    };
     use base64::Engine;
     let mut v = common::verifier();
     let bytes = common::eval_file(&dir, "face_recognition_examples/examples/obama.jpg");

@@ -1,6 +1,7 @@
 //! `veriface eval lfw DIR`: the standard LFW verification protocol.
 //!
-//! Each distinct image is embedded once (in parallel on native threads, one verifier per thread:
+//! Each image's subject is the face nearest the image centre (LFW crops are centred on it; a
+//! bystander's face can be larger). Each distinct image is embedded once (in parallel on native threads, one verifier per thread:
 //! the library itself has no threads). Pairs where either image has no detectable face are kept in
 //! the protocol with cosine -1 ("different"), counted in `no_face`, never silently dropped.
 
@@ -38,6 +39,9 @@ pub struct LfwArgs {
     /// Also fit the score calibration (all cross-identity comparisons as impostors).
     #[arg(long)]
     calibrate: bool,
+    /// Write the misclassified pairs (at each fold's threshold) as tab-separated lines.
+    #[arg(long)]
+    failures: Option<PathBuf>,
 }
 
 #[derive(Serialize)]
@@ -101,6 +105,9 @@ pub fn run(models: &Path, embedder: Option<&str>, args: &LfwArgs) -> veriface::R
     }
 
     let folds = eval::fold_accuracies(&samples);
+    if let Some(path) = &args.failures {
+        write_failures(path, &pairs, &samples, &folds)?;
+    }
     let accs: Vec<f64> = folds.iter().map(|f| f.0).collect();
     let (accuracy, accuracy_std) = eval::mean_std(&accs);
     let genuine: Vec<f64> = samples.iter().filter(|s| s.2).map(|s| s.1).collect();
@@ -186,7 +193,7 @@ fn embed_all(
                         .join(format!("{name}_{n:04}.jpg"));
                     let vector = read(&path)
                         .and_then(|bytes| v.decode(ImageInput::Encoded(&bytes)))
-                        .and_then(|img| v.embed_image(&img, FacePolicy::Largest, "LFW", &mut local))
+                        .and_then(|img| v.embed_image(&img, FacePolicy::Central, "LFW", &mut local))
                         .map(|e| e.embedding);
                     match vector {
                         Ok(vec) => {
@@ -238,6 +245,35 @@ fn cross_identity_scores(keys: &[(String, u32)], vectors: &[Option<Vec<f32>>]) -
         }
     }
     out
+}
+
+/// One line per pair the protocol got wrong: fold, truth, cosine, threshold, both images.
+fn write_failures(
+    path: &Path,
+    pairs: &[Pair],
+    samples: &[(usize, f64, bool)],
+    folds: &[(f64, f64)],
+) -> veriface::Result<()> {
+    let mut out = String::from("fold\tsame\tcosine\tthreshold\ta\tb\n");
+    for (p, (fold, cos, same)) in pairs.iter().zip(samples) {
+        let t = folds.get(*fold).map_or(0.0, |f| f.1);
+        if (*cos >= t) != *same {
+            out.push_str(&format!(
+                "{}\t{}\t{:.4}\t{:.4}\t{}_{:04}\t{}_{:04}\n",
+                fold + 1,
+                same,
+                cos,
+                t,
+                p.a.0,
+                p.a.1,
+                p.b.0,
+                p.b.1
+            ));
+        }
+    }
+    std::fs::write(path, out).map_err(|e| {
+        veriface::Error::bad_parameter("--failures", format!("{}: {e}", path.display()))
+    })
 }
 
 fn print_table(r: &Report) {

@@ -8,16 +8,25 @@ mod lfw;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 use clap::{Parser, Subcommand};
+use veriface::models::Manifest;
 use veriface::{CompareOptions, ImageInput, ModelBytes, Verifier};
 
 #[derive(Parser)]
-#[command(name = "veriface", version, about = "Face verification: compare, detect, evaluate")]
+#[command(
+    name = "veriface",
+    version,
+    about = "Face verification: compare, detect, evaluate"
+)]
 struct Cli {
     /// Folder holding the ONNX files named in models/manifest.json.
     #[arg(long, global = true, env = "VERIFACE_MODELS")]
     models: Option<PathBuf>,
+    /// A manifest JSON to use instead of the built-in models/manifest.json.
+    #[arg(long, global = true)]
+    manifest: Option<PathBuf>,
     /// Embedder id from the manifest (default: the manifest's first).
     #[arg(long = "model", global = true)]
     model: Option<String>,
@@ -77,6 +86,14 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> veriface::Result<()> {
     let models_dir = cli.models.clone().unwrap_or_else(default_models_dir);
+    if let Some(path) = &cli.manifest {
+        let text = read(path)?;
+        let manifest = serde_json::from_slice(&text).map_err(|e| {
+            veriface::Error::bad_parameter("--manifest", format!("{}: {e}", path.display()))
+        })?;
+        // Set once, before any verifier is built; the eval workers read it from their threads.
+        let _ = MANIFEST.set(manifest);
+    }
     match cli.command {
         Command::Compare {
             a,
@@ -130,7 +147,10 @@ fn run(cli: Cli) -> veriface::Result<()> {
                 let mut pixels = v.decode(ImageInput::Encoded(&bytes))?;
                 draw::faces(&mut pixels, &r.faces);
                 pixels.save(&out).map_err(|e| {
-                    veriface::Error::bad_parameter("--draw", format!("cannot write {}: {e}", out.display()))
+                    veriface::Error::bad_parameter(
+                        "--draw",
+                        format!("cannot write {}: {e}", out.display()),
+                    )
                 })?;
             }
         }
@@ -154,13 +174,20 @@ pub fn read(path: &Path) -> veriface::Result<Vec<u8>> {
     })
 }
 
+/// The manifest given with `--manifest`, if any.
+static MANIFEST: OnceLock<Manifest> = OnceLock::new();
+
 /// Loads the verifier from the model files in `dir`.
 pub fn load_verifier(dir: &Path, embedder: Option<&str>) -> veriface::Result<Verifier> {
-    let manifest = veriface::models::Manifest::builtin()?;
+    let manifest = match MANIFEST.get() {
+        Some(m) => m.clone(),
+        None => Manifest::builtin()?,
+    };
     let spec = manifest.embedder(embedder)?;
     let detector = read(&dir.join(&manifest.detector.file.file))?;
     let embedder_bytes = read(&dir.join(&spec.file.file))?;
-    Verifier::new(
+    Verifier::with_manifest(
+        manifest,
         ModelBytes {
             detector: &detector,
             embedder: &embedder_bytes,

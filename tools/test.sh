@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The project's whole test suite, as the README's quick start gives it. Installs what a fresh
+# machine lacks, then: model hashes, formatting, lints, and every Rust test (unit, integration,
+# doc). Tests that need ../shared/eval (or $VERIFACE_EVAL_DIR) skip with a message where it is
+# absent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "cargo not found: install the Rust toolchain (https://rustup.rs) first" >&2
+  exit 1
+fi
+for component in rustfmt clippy; do
+  if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then
+    rustup component add "$component"
+  fi
+done
+
+echo "== model files"
+bash tools/fetch_models.sh --check-only
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy -D warnings"
+cargo clippy --all-targets --release -- -D warnings
+echo "== cargo test"
+cargo test --release
