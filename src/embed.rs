@@ -9,7 +9,7 @@ use tract_onnx::prelude::*;
 use crate::align::{similarity_transform, warp};
 use crate::detect::Face;
 use crate::error::{Error, Result};
-use crate::models::{ColorOrder, EmbedderSpec};
+use crate::models::{ColorOrder, EmbedderSpec, Metric};
 
 type Plan = std::sync::Arc<TypedRunnableModel>;
 
@@ -59,8 +59,8 @@ impl Embedder {
             })
     }
 
-    /// The L2-normalised embedding of an aligned crop (averaged with its mirror image when the
-    /// manifest asks for it).
+    /// The embedding of an aligned crop as the metric wants it: L2-normalised for cosine, raw for
+    /// Euclidean (averaged with its mirror image when the manifest asks for it).
     ///
     /// # Errors
     /// `BAD_PARAMETER` when the crop is not `input_size` square; `INFERENCE_FAILED`.
@@ -69,14 +69,21 @@ impl Embedder {
         if self.spec.flip_average {
             let mirrored = self.run(&image::imageops::flip_horizontal(crop))?;
             for (a, b) in v.iter_mut().zip(mirrored) {
-                *a += b;
+                *a = (*a + b) / 2.0;
             }
         }
-        Ok(l2_normalize(&v))
+        Ok(match self.spec.metric {
+            Metric::Cosine => l2_normalize(&v),
+            Metric::Euclidean => v,
+        })
     }
 
-    /// One network run: the raw (unnormalised) output for a crop.
-    fn run(&self, crop: &RgbImage) -> Result<Vec<f32>> {
+    /// One network run: the raw (not L2-normalised) output for a crop, as the original
+    /// framework would give it. Used for parity checks against the model's source.
+    ///
+    /// # Errors
+    /// `BAD_PARAMETER` when the crop is not `input_size` square; `INFERENCE_FAILED`.
+    pub fn run(&self, crop: &RgbImage) -> Result<Vec<f32>> {
         let side = self.spec.input_size;
         if crop.dimensions() != (side, side) {
             return Err(Error::bad_parameter(

@@ -222,7 +222,7 @@ pub fn roc(genuine: &[f64], impostor: &[f64]) -> Vec<(f64, f64)> {
     points
 }
 
-/// A logistic fit `p(same | cosine) = 1 / (1 + exp(-slope * (cosine - center)))` by Newton's
+/// A logistic fit `p(same | s) = 1 / (1 + exp(-slope * (s - center)))` over similarities `s` by Newton's
 /// method on the log-likelihood, with a tiny ridge term so perfectly separable data still gives a
 /// finite slope.
 pub fn fit_logistic(samples: &[(f64, bool)]) -> (f64, f64) {
@@ -262,10 +262,10 @@ pub fn fit_logistic(samples: &[(f64, bool)]) -> (f64, f64) {
 pub struct CalibrationFit {
     /// Logistic slope, from [`fit_logistic`] on the protocol pairs.
     pub slope: f64,
-    /// Centre shifted so that score 0.7 falls exactly at `cosine_at_0_7`.
+    /// Centre shifted so that score 0.7 falls exactly at `similarity_at_0_7`.
     pub center: f64,
-    /// Cosine threshold at the operating point.
-    pub cosine_at_0_7: f64,
+    /// Similarity threshold at the operating point.
+    pub similarity_at_0_7: f64,
     /// False-accept rate targeted at score 0.7.
     pub target_far: f64,
     /// Number of impostor comparisons the threshold was measured on.
@@ -281,7 +281,7 @@ pub fn calibrate(pairs: &[(f64, bool)], impostor: &[f64], target_far: f64) -> Ca
     CalibrationFit {
         slope,
         center,
-        cosine_at_0_7: t,
+        similarity_at_0_7: t,
         target_far,
         impostor_comparisons: impostor.len() as u64,
     }

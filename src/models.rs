@@ -45,6 +45,18 @@ pub enum ColorOrder {
     Bgr,
 }
 
+/// How two embeddings are compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Metric {
+    /// Cosine of the angle between the vectors, in [-1, 1]; embeddings are L2-normalised.
+    #[default]
+    Cosine,
+    /// Minus the Euclidean distance between the raw, unnormalised vectors (dlib's convention:
+    /// its network was trained for distances, and normalising discards information it uses).
+    Euclidean,
+}
+
 /// Per-channel `(pixel - mean) / std`, in the network's own channel order.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct Normalization {
@@ -93,24 +105,27 @@ pub struct EmbedderSpec {
     /// worth it only where measurement shows an accuracy gain (see `docs/calibration.md`).
     #[serde(default)]
     pub flip_average: bool,
-    /// How cosine similarity becomes the 0..1 score.
+    /// How two embeddings are compared.
+    #[serde(default)]
+    pub metric: Metric,
+    /// How the similarity becomes the 0..1 score.
     pub calibration: Calibration,
 }
 
-/// Logistic map from cosine similarity to a score in [0, 1]:
-/// `score = 1 / (1 + exp(-slope * (cosine - center)))`.
+/// Logistic map from the similarity (see [`Metric`]) to a score in [0, 1]:
+/// `score = 1 / (1 + exp(-slope * (similarity - center)))`.
 ///
-/// `center` is placed so that score 0.7 falls exactly at the cosine threshold of the documented
+/// `center` is placed so that score 0.7 falls exactly at the similarity threshold of the documented
 /// operating point; `slope` comes from a logistic fit on the calibration pairs. See
 /// `docs/calibration.md` for how each number was measured.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Calibration {
     /// Logistic slope.
     pub slope: f64,
-    /// Cosine at which the score is 0.5.
+    /// Similarity at which the score is 0.5.
     pub center: f64,
-    /// The cosine similarity that maps to score 0.7.
-    pub cosine_at_0_7: f64,
+    /// The similarity that maps to score 0.7.
+    pub similarity_at_0_7: f64,
     /// Plain words: what score 0.7 means and on which data that was measured.
     pub operating_point: String,
 }

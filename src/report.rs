@@ -71,8 +71,11 @@ pub struct CompareResult {
     pub dissimilarity: f64,
     /// The threshold applied to `score`.
     pub threshold: f64,
-    /// Raw cosine similarity of the two embeddings, in [-1, 1].
-    pub cosine: f64,
+    /// Raw similarity of the two embeddings under `metric` (cosine in [-1, 1], or minus the
+    /// Euclidean distance), before calibration.
+    pub similarity: f64,
+    /// The embedder's metric: "cosine" or "euclidean".
+    pub metric: crate::models::Metric,
     /// The face used from the first image.
     pub face_a: FaceReport,
     /// The face used from the second image.

@@ -5,7 +5,7 @@
 
 use image::RgbImage;
 
-use crate::compare::{cosine, score, DEFAULT_THRESHOLD};
+use crate::compare::{score, similarity, DEFAULT_THRESHOLD};
 use crate::detect::{Detector, Face};
 use crate::embed::Embedder;
 use crate::error::{Error, Result};
@@ -240,15 +240,18 @@ impl Verifier {
         timings.decode_ms = (self.clock)() - start;
         let ea = self.embed_image(&image_a, options.face_policy, "first", &mut timings)?;
         let eb = self.embed_image(&image_b, options.face_policy, "second", &mut timings)?;
-        let cos = cosine(&ea.embedding, &eb.embedding);
-        let s = score(cos, &self.embedder.spec().calibration);
+        let spec = self.embedder.spec();
+        let sim = similarity(spec.metric, &ea.embedding, &eb.embedding);
+        let s = score(sim, &spec.calibration);
+        let metric = spec.metric;
         timings.total_ms = (self.clock)() - start;
         Ok(CompareResult {
             is_match: s >= options.threshold,
             score: s,
             dissimilarity: 1.0 - s,
             threshold: options.threshold,
-            cosine: cos,
+            similarity: sim,
+            metric,
             face_a: ea.face,
             face_b: eb.face,
             models: self.model_ids(),

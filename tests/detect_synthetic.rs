@@ -56,17 +56,20 @@ fn decode_applies_variances_and_scales_to_pixels() {
     let conf = [0.1f32, 0.9, 0.8, 0.2];
     let mut landmarks = [0f32; 20];
     landmarks[0] = 1.0; // first point x of prior 0: shifted by 0.1 * 0.25 * 200 px = 5 px
-    let faces = decode(&DecodeInput {
-        loc: &loc,
-        conf: &conf,
-        landmarks: &landmarks,
-        priors: &pri,
-        variances: [0.1, 0.2],
-        width: 200.0,
-        height: 100.0,
-        threshold: 0.5,
-    })
-    .unwrap();
+    let run = |threshold| {
+        decode(&DecodeInput {
+            loc: &loc,
+            conf: &conf,
+            landmarks: &landmarks,
+            priors: &pri,
+            variances: [0.1, 0.2],
+            width: 200.0,
+            height: 100.0,
+            threshold,
+        })
+        .unwrap()
+    };
+    let faces = run(0.5);
     assert_eq!(faces.len(), 1, "only prior 0 passes the threshold");
     let f = &faces[0];
     assert_eq!(f.score, 0.9);
@@ -77,17 +80,7 @@ fn decode_applies_variances_and_scales_to_pixels() {
     assert!((f.landmarks[4][0] - 100.0).abs() < 1e-4);
 
     // Lower the threshold: prior 1 decodes with centre shift and exp(0.2 * 5 ln 2) = 2x width.
-    let faces = decode(&DecodeInput {
-        loc: &loc,
-        conf: &conf,
-        landmarks: &landmarks,
-        priors: &pri,
-        variances: [0.1, 0.2],
-        width: 200.0,
-        height: 100.0,
-        threshold: 0.1,
-    })
-    .unwrap();
+    let faces = run(0.1);
     assert_eq!(faces.len(), 2);
     let g = &faces[1];
     assert_eq!(g.score, 0.2);

@@ -1,6 +1,6 @@
 //! The LFW protocol arithmetic and the calibration, on synthetic scores with known answers.
 
-use veriface::compare::{cosine, cosine_for_score, score};
+use veriface::compare::{cosine, neg_euclidean, score, similarity, similarity_for_score};
 use veriface::eval::{
     accuracy_at, auc, best_threshold, calibrate, fit_logistic, fold_accuracies, mean_std,
     parse_pairs, roc, tar_at_far, threshold_at_far,
@@ -129,15 +129,15 @@ fn calibration_puts_score_0_7_at_the_far_threshold() {
     let cal = veriface::models::Calibration {
         slope: fit.slope,
         center: fit.center,
-        cosine_at_0_7: fit.cosine_at_0_7,
+        similarity_at_0_7: fit.similarity_at_0_7,
         operating_point: String::new(),
     };
-    assert!((score(fit.cosine_at_0_7, &cal) - 0.7).abs() < 1e-9);
-    assert!((cosine_for_score(0.7, &cal) - fit.cosine_at_0_7).abs() < 1e-9);
+    assert!((score(fit.similarity_at_0_7, &cal) - 0.7).abs() < 1e-9);
+    assert!((similarity_for_score(0.7, &cal) - fit.similarity_at_0_7).abs() < 1e-9);
 }
 
 /// The shipped numbers agree with each other: each embedder's score is 0.7 at its own
-/// `cosine_at_0_7`, rises with cosine, and stays in (0, 1).
+/// `similarity_at_0_7`, rises with similarity, and stays in (0, 1) over the metric's range.
 #[test]
 fn shipped_calibrations_are_consistent() {
     let manifest = Manifest::builtin().unwrap();
@@ -145,11 +145,19 @@ fn shipped_calibrations_are_consistent() {
         let c = &e.calibration;
         assert!(c.slope > 1.0, "{}: slope {}", e.file.id, c.slope);
         assert!(
-            (score(c.cosine_at_0_7, c) - 0.7).abs() < 1e-4,
+            (score(c.similarity_at_0_7, c) - 0.7).abs() < 1e-4,
             "{}",
             e.file.id
         );
-        assert!(score(-1.0, c) < 0.01 && score(1.0, c) > 0.99);
+        let (worst, best) = match e.metric {
+            veriface::models::Metric::Cosine => (-1.0, 1.0),
+            veriface::models::Metric::Euclidean => (-2.0, 0.0),
+        };
+        assert!(
+            score(worst, c) < 0.01 && score(best, c) > 0.99,
+            "{}",
+            e.file.id
+        );
         assert!(!c.operating_point.contains("UNCALIBRATED"));
     }
 }
@@ -160,4 +168,12 @@ fn cosine_handles_zero_and_mismatched_vectors() {
     assert_eq!(cosine(&[1.0], &[1.0, 0.0]), 0.0);
     assert!((cosine(&[1.0, 1.0], &[2.0, 2.0]) - 1.0).abs() < 1e-12);
     assert!((cosine(&[1.0, 0.0], &[-3.0, 0.0]) + 1.0).abs() < 1e-12);
+}
+
+#[test]
+fn euclidean_similarity_is_minus_the_distance() {
+    assert_eq!(neg_euclidean(&[0.0, 0.0], &[3.0, 4.0]), -5.0);
+    assert_eq!(neg_euclidean(&[1.0], &[1.0, 0.0]), f64::NEG_INFINITY);
+    let m = veriface::models::Metric::Euclidean;
+    assert_eq!(similarity(m, &[1.0, 1.0], &[1.0, 1.0]), 0.0);
 }

@@ -225,7 +225,7 @@ fn compare_is_deterministic_to_the_bit() {
     let r3 = common::verifier().compare(enc(&a), enc(&b), &o).unwrap();
     for r in [&r2, &r3] {
         assert_eq!(r.score.to_bits(), r1.score.to_bits());
-        assert_eq!(r.cosine.to_bits(), r1.cosine.to_bits());
+        assert_eq!(r.similarity.to_bits(), r1.similarity.to_bits());
         assert_eq!(r.face_a, r1.face_a);
         assert_eq!(r.face_b, r1.face_b);
     }

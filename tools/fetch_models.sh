@@ -2,7 +2,8 @@
 # Re-obtains every model file in models/ from its registry package and checks its SHA-256 against
 # models/manifest.json. Usage: tools/fetch_models.sh [--check-only]
 #   --check-only   verify the committed files, download nothing (what CI runs)
-# Needs: python3 (always), pip and npm (for downloading).
+# Needs: python3 (always); pip and npm (for downloading); python onnx + numpy (fp16 variants);
+# Debian libdlib-dev (only to rebuild the dlib ResNet conversion: skipped with a message without it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 models=models
@@ -64,4 +65,17 @@ check "$models/retinaface_mnet025.onnx" "$(expected retinaface_mnet025.onnx)"
 tar -xzf "$work/faceplugin-face-recognition-js-0.0.1.tgz" -C "$work"
 cp "$work/package/model/fr_feature.onnx" "$models/faceplugin_fr_feature.onnx"
 check "$models/faceplugin_fr_feature.onnx" "$(expected faceplugin_fr_feature.onnx)"
+# dlib ResNet (public domain): converted from the .dat inside PyPI face_recognition_models 0.3.0.
+if pkg-config --exists dlib-1 2>/dev/null; then
+  bash tools/dlib/convert.sh
+  check "$models/dlib_resnet_v1.onnx" "$(expected dlib_resnet_v1.onnx)"
+else
+  echo "skip dlib_resnet_v1.onnx: converting it needs Debian libdlib-dev (apt-get install libdlib-dev)"
+fi
+
+# fp16-weight variants: the same graphs with weights stored as float16 (computation stays fp32).
+python3 tools/to_fp16.py "$models/faceplugin_fr_feature.onnx" "$models/faceplugin_fr_feature_fp16.onnx"
+check "$models/faceplugin_fr_feature_fp16.onnx" "$(expected faceplugin_fr_feature_fp16.onnx)"
+python3 tools/to_fp16.py "$models/dlib_resnet_v1.onnx" "$models/dlib_resnet_v1_fp16.onnx"
+check "$models/dlib_resnet_v1_fp16.onnx" "$(expected dlib_resnet_v1_fp16.onnx)"
 echo "all model files re-obtained and verified"

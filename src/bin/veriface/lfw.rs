@@ -3,7 +3,7 @@
 //! Each image's subject is the face nearest the image centre (LFW crops are centred on it; a
 //! bystander's face can be larger). Each distinct image is embedded once (in parallel on native threads, one verifier per thread:
 //! the library itself has no threads). Pairs where either image has no detectable face are kept in
-//! the protocol with cosine -1 ("different"), counted in `no_face`, never silently dropped.
+//! the protocol with the lowest possible similarity ("different"), counted in `no_face`, never silently dropped.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,8 +12,9 @@ use std::sync::Mutex;
 
 use clap::Args;
 use serde::Serialize;
-use veriface::compare::cosine;
+use veriface::compare::similarity;
 use veriface::eval::{self, CalibrationFit, Pair};
+use veriface::models::Metric;
 use veriface::report::Timings;
 use veriface::{FacePolicy, ImageInput};
 
@@ -85,7 +86,10 @@ pub fn run(models: &Path, embedder: Option<&str>, args: &LfwArgs) -> veriface::R
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .clamp(1, 16);
     let embedded = embed_all(models, embedder, &args.dir, &keys, jobs)?;
-    let ids = load_verifier(models, embedder)?.model_ids();
+    let probe = load_verifier(models, embedder)?;
+    let ids = probe.model_ids();
+    let metric = probe.embedder().spec().metric;
+    drop(probe);
 
     let lookup: BTreeMap<&(String, u32), &Option<Vec<f32>>> =
         keys.iter().zip(embedded.vectors.iter()).collect();
@@ -95,10 +99,10 @@ pub fn run(models: &Path, embedder: Option<&str>, args: &LfwArgs) -> veriface::R
         let ea = lookup.get(a).and_then(|v| v.as_ref());
         let eb = lookup.get(b).and_then(|v| v.as_ref());
         let cos = match (ea, eb) {
-            (Some(x), Some(y)) => cosine(x, y),
+            (Some(x), Some(y)) => similarity(metric, x, y),
             _ => {
                 no_face += 1;
-                -1.0
+                f64::NEG_INFINITY
             }
         };
         samples.push((*fold, cos, *same));
@@ -116,7 +120,7 @@ pub fn run(models: &Path, embedder: Option<&str>, args: &LfwArgs) -> veriface::R
     let auc = eval::auc(&genuine, &impostor);
 
     let calibration = args.calibrate.then(|| {
-        let all_impostors = cross_identity_scores(&keys, &embedded.vectors);
+        let all_impostors = cross_identity_scores(metric, &keys, &embedded.vectors);
         let pair_samples: Vec<(f64, bool)> = samples.iter().map(|s| (s.1, s.2)).collect();
         eval::calibrate(&pair_samples, &all_impostors, 1e-3)
     });
@@ -230,7 +234,11 @@ fn embed_all(
 /// Cosine of every pair of embedded images of different people: the impostor population the
 /// calibration's false-accept rate is measured on (millions of comparisons rather than the
 /// protocol's 300 per fold, so a 0.1% rate rests on thousands of events).
-fn cross_identity_scores(keys: &[(String, u32)], vectors: &[Option<Vec<f32>>]) -> Vec<f64> {
+fn cross_identity_scores(
+    metric: Metric,
+    keys: &[(String, u32)],
+    vectors: &[Option<Vec<f32>>],
+) -> Vec<f64> {
     let items: Vec<(&str, &Vec<f32>)> = keys
         .iter()
         .zip(vectors)
@@ -240,21 +248,21 @@ fn cross_identity_scores(keys: &[(String, u32)], vectors: &[Option<Vec<f32>>]) -
     for (i, (name_a, va)) in items.iter().enumerate() {
         for (name_b, vb) in items.iter().skip(i + 1) {
             if name_a != name_b {
-                out.push(cosine(va, vb));
+                out.push(similarity(metric, va, vb));
             }
         }
     }
     out
 }
 
-/// One line per pair the protocol got wrong: fold, truth, cosine, threshold, both images.
+/// One line per pair the protocol got wrong: fold, truth, similarity, threshold, both images.
 fn write_failures(
     path: &Path,
     pairs: &[Pair],
     samples: &[(usize, f64, bool)],
     folds: &[(f64, f64)],
 ) -> veriface::Result<()> {
-    let mut out = String::from("fold\tsame\tcosine\tthreshold\ta\tb\n");
+    let mut out = String::from("fold\tsame\tsimilarity\tthreshold\ta\tb\n");
     for (p, (fold, cos, same)) in pairs.iter().zip(samples) {
         let t = folds.get(*fold).map_or(0.0, |f| f.1);
         if (*cos >= t) != *same {
@@ -296,8 +304,8 @@ fn print_table(r: &Report) {
     );
     if let Some(c) = &r.calibration {
         println!(
-            "  calibration         slope {:.4}, center {:.4}, cosine at 0.7 {:.4} (FAR {} over {} comparisons)",
-            c.slope, c.center, c.cosine_at_0_7, c.target_far, c.impostor_comparisons
+            "  calibration         slope {:.4}, center {:.4}, similarity at 0.7 {:.4} (FAR {} over {} comparisons)",
+            c.slope, c.center, c.similarity_at_0_7, c.target_far, c.impostor_comparisons
         );
     }
 }

@@ -112,11 +112,11 @@ fn run(cli: Cli) -> veriface::Result<()> {
                 println!("{}", to_json(&r));
             } else {
                 println!(
-                    "{}: score {:.4} (threshold {:.2}, cosine {:.4}) in {:.0} ms",
+                    "{}: score {:.4} (threshold {:.2}, similarity {:.4}) in {:.0} ms",
                     if r.is_match { "MATCH" } else { "NO MATCH" },
                     r.score,
                     r.threshold,
-                    r.cosine,
+                    r.similarity,
                     r.timings.total_ms
                 );
             }
