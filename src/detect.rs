@@ -101,11 +101,19 @@ const PRE_NMS_TOP_K: usize = 750;
 
 type Plan = std::sync::Arc<TypedRunnableModel>;
 
+/// An optimised plan for one input size, with the priors of that size (they depend on nothing
+/// else, so they are computed once, not per image).
+struct SizedPlan {
+    side: u32,
+    plan: Plan,
+    priors: Vec<[f32; 4]>,
+}
+
 /// The detector with its optimised plans.
 pub struct Detector {
     spec: DetectorSpec,
     model: InferenceModel,
-    plans: Vec<(u32, Plan)>,
+    plans: Vec<SizedPlan>,
     /// Settings used by [`Detector::detect`].
     pub options: DetectOptions,
 }
@@ -195,10 +203,12 @@ impl Detector {
     fn infer(&mut self, image: &RgbImage, ox: u32, oy: u32, side: u32) -> Result<Vec<Face>> {
         let input = self.to_tensor(image, ox, oy, side)?;
         let threshold = self.options.score_threshold;
-        let priors = priors(side, side, &self.spec.steps, &self.spec.min_sizes);
         let variances = self.spec.variances;
-        let plan = self.plan(side)?;
-        let outputs = plan.run(tvec!(input.into())).map_err(Error::inference)?;
+        let sized = self.plan(side)?;
+        let outputs = sized
+            .plan
+            .run(tvec!(input.into()))
+            .map_err(Error::inference)?;
         let view = |i: usize| -> Result<Vec<f32>> {
             let t = outputs
                 .get(i)
@@ -214,7 +224,7 @@ impl Detector {
             loc: &loc,
             conf: &conf,
             landmarks: &landm,
-            priors: &priors,
+            priors: &sized.priors,
             variances,
             width: side as f32,
             height: side as f32,
@@ -247,9 +257,9 @@ impl Detector {
         Tensor::from_shape(&[1, 3, side as usize, side as usize], &data).map_err(Error::inference)
     }
 
-    fn plan(&mut self, side: u32) -> Result<&Plan> {
-        if let Some(i) = self.plans.iter().position(|(s, _)| *s == side) {
-            return Ok(&self.plans[i].1);
+    fn plan(&mut self, side: u32) -> Result<&SizedPlan> {
+        if let Some(i) = self.plans.iter().position(|p| p.side == side) {
+            return Ok(&self.plans[i]);
         }
         let s = side as usize;
         let plan = self
@@ -259,9 +269,10 @@ impl Detector {
             .and_then(|m| m.into_optimized())
             .and_then(|m| m.into_runnable())
             .map_err(Error::inference)?;
-        self.plans.push((side, plan));
+        let priors = priors(side, side, &self.spec.steps, &self.spec.min_sizes);
+        self.plans.push(SizedPlan { side, plan, priors });
         let last = self.plans.len() - 1;
-        Ok(&self.plans[last].1)
+        Ok(&self.plans[last])
     }
 }
 

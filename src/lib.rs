@@ -31,6 +31,8 @@ pub mod image;
 pub mod models;
 pub mod report;
 pub mod verifier;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
 
 pub use crate::error::{Error, Result};
 pub use crate::image::{ImageInput, Limits};

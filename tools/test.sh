@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The project's whole test suite, as the README's quick start gives it. Installs what a fresh
-# machine lacks, then: model hashes, formatting, lints, and every Rust test (unit, integration,
-# doc). Tests that need ../shared/eval (or $VERIFACE_EVAL_DIR) skip with a message where it is
-# absent.
+# machine lacks, then: model hashes, formatting, lints (native and wasm32), and every Rust test
+# (unit, integration, doc). Tests that need ../shared/eval (or $VERIFACE_EVAL_DIR) skip with a
+# message where it is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +15,9 @@ for component in rustfmt clippy; do
     rustup component add "$component"
   fi
 done
+if ! rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'; then
+  rustup target add wasm32-unknown-unknown
+fi
 
 echo "== model files"
 bash tools/fetch_models.sh --check-only
@@ -22,5 +25,7 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy -D warnings"
 cargo clippy --all-targets --release -- -D warnings
+echo "== cargo clippy -D warnings, wasm32 (the core and src/wasm.rs build for the browser)"
+cargo clippy --release --lib --no-default-features --target wasm32-unknown-unknown -- -D warnings
 echo "== cargo test"
 cargo test --release

@@ -1,0 +1,143 @@
+//! The JavaScript boundary: every `#[wasm_bindgen]` item of the crate lives here, compiled only
+//! for wasm32. It converts JS values to the core's types and back, and errors to JS `Error`s
+//! carrying the stable `code`; nothing else. The pipeline itself is in the other modules.
+
+use js_sys::{Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+use crate::{CompareOptions, Error, ImageInput, ModelBytes};
+
+#[wasm_bindgen]
+extern "C" {
+    /// `performance.now()`: present on `globalThis` in windows and workers alike.
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
+}
+
+fn clock() -> f64 {
+    performance_now()
+}
+
+/// A JS `Error` whose `code` property is the stable error code, so callers can branch on it.
+fn js_error(err: &Error) -> JsValue {
+    let e = js_sys::Error::new(&err.to_string());
+    // Setting a property on a fresh Error object cannot fail; if it somehow did, the message
+    // still carries the explanation.
+    let _ = Reflect::set(&e, &"code".into(), &err.code().into());
+    e.into()
+}
+
+/// Pixels or bytes taken out of a JS value, owned so the borrow checker is happy with the
+/// `ImageInput` that borrows them.
+enum Owned {
+    Encoded(Vec<u8>),
+    Base64(String),
+    Rgba(u32, u32, Vec<u8>),
+}
+
+impl Owned {
+    fn input(&self) -> ImageInput<'_> {
+        match self {
+            Owned::Encoded(b) => ImageInput::Encoded(b),
+            Owned::Base64(s) => ImageInput::Base64(s),
+            Owned::Rgba(width, height, data) => ImageInput::Rgba {
+                width: *width,
+                height: *height,
+                data,
+            },
+        }
+    }
+}
+
+/// Accepts a base64 string, a `Uint8Array` of JPEG/PNG bytes, or RGBA pixels as `ImageData` or
+/// `{ width, height, data }`.
+fn image_from_js(value: &JsValue, which: &str) -> Result<Owned, JsValue> {
+    if let Some(s) = value.as_string() {
+        return Ok(Owned::Base64(s));
+    }
+    if let Some(bytes) = value.dyn_ref::<Uint8Array>() {
+        return Ok(Owned::Encoded(bytes.to_vec()));
+    }
+    if value.is_object() {
+        let get = |k: &str| Reflect::get(value, &k.into()).unwrap_or(JsValue::UNDEFINED);
+        let (w, h, data) = (get("width"), get("height"), get("data"));
+        if let (Some(w), Some(h)) = (w.as_f64(), h.as_f64()) {
+            if !data.is_undefined() {
+                let pixels = Uint8Array::new(&data).to_vec();
+                let dim = |v: f64| (v >= 0.0 && v <= f64::from(u32::MAX)).then_some(v as u32);
+                return match (dim(w), dim(h)) {
+                    (Some(w), Some(h)) => Ok(Owned::Rgba(w, h, pixels)),
+                    _ => Err(js_error(&Error::BadFrame {
+                        reason: format!("width and height must be whole pixel counts, got {w}x{h}"),
+                    })),
+                };
+            }
+        }
+    }
+    Err(js_error(&Error::bad_parameter(
+        which,
+        "expected a base64 string, a Uint8Array of JPEG/PNG bytes, or { width, height, data } RGBA pixels",
+    )))
+}
+
+/// The face verifier, constructed from model bytes (their SHA-256 is checked).
+#[wasm_bindgen]
+pub struct Verifier {
+    inner: crate::Verifier,
+}
+
+#[wasm_bindgen]
+impl Verifier {
+    /// Loads the detector and embedder from their ONNX bytes; `embedder_id` picks a manifest
+    /// entry (the default embedder when omitted).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        detector: &[u8],
+        embedder: &[u8],
+        embedder_id: Option<String>,
+    ) -> Result<Verifier, JsValue> {
+        let mut inner =
+            crate::Verifier::new(ModelBytes { detector, embedder }, embedder_id.as_deref())
+                .map_err(|e| js_error(&e))?;
+        inner.set_clock(clock);
+        Ok(Verifier { inner })
+    }
+
+    /// Compares two images; `options` may set `threshold` (0..1).
+    pub fn compare(
+        &mut self,
+        a: JsValue,
+        b: JsValue,
+        options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let (a, b) = (image_from_js(&a, "a")?, image_from_js(&b, "b")?);
+        let mut opts = CompareOptions::default();
+        if options.is_object() {
+            let t = Reflect::get(&options, &"threshold".into()).unwrap_or(JsValue::UNDEFINED);
+            if let Some(t) = t.as_f64() {
+                opts.threshold = t;
+            }
+        }
+        let result = self
+            .inner
+            .compare(a.input(), b.input(), &opts)
+            .map_err(|e| js_error(&e))?;
+        to_js(&result)
+    }
+
+    /// Every face in an image.
+    pub fn detect(&mut self, image: JsValue) -> Result<JsValue, JsValue> {
+        let owned = image_from_js(&image, "image")?;
+        let result = self.inner.detect(owned.input()).map_err(|e| js_error(&e))?;
+        to_js(&result)
+    }
+}
+
+fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    value.serialize(&serializer).map_err(|e| {
+        js_error(&Error::Inference {
+            reason: format!("result could not be converted to JS: {e}"),
+        })
+    })
+}
