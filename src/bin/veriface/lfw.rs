@@ -18,7 +18,7 @@ use veriface::models::Metric;
 use veriface::report::Timings;
 use veriface::{FacePolicy, ImageInput};
 
-use crate::{load_verifier, read};
+use crate::{active_manifest, load_verifier, read};
 
 /// Arguments of `eval lfw`.
 #[derive(Args)]
@@ -86,10 +86,11 @@ pub fn run(models: &Path, embedder: Option<&str>, args: &LfwArgs) -> veriface::R
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .clamp(1, 16);
     let embedded = embed_all(models, embedder, &args.dir, &keys, jobs)?;
-    let probe = load_verifier(models, embedder)?;
-    let ids = probe.model_ids();
-    let metric = probe.embedder().spec().metric;
-    drop(probe);
+    // Ids and metric are manifest facts: no need to load a model for them.
+    let manifest = active_manifest()?;
+    let spec = manifest.embedder(embedder)?;
+    let metric = spec.metric;
+    let (detector_id, embedder_id) = (manifest.detector.file.id.clone(), spec.file.id.clone());
 
     let lookup: BTreeMap<&(String, u32), &Option<Vec<f32>>> =
         keys.iter().zip(embedded.vectors.iter()).collect();
@@ -136,8 +137,8 @@ pub fn run(models: &Path, embedder: Option<&str>, args: &LfwArgs) -> veriface::R
         fold_thresholds: folds.iter().map(|f| f.1).collect(),
         images: keys.len(),
         images_without_face: embedded.vectors.iter().filter(|v| v.is_none()).count(),
-        embedder: ids.embedder,
-        detector: ids.detector,
+        embedder: embedder_id,
+        detector: detector_id,
         mean_embed_ms: embedded.timings.embed_ms / n_img,
         mean_detect_ms: embedded.timings.detect_ms / n_img,
         score_at_far_1e3_on_pairs: Some(eval::threshold_at_far(&impostor, 1e-3)),

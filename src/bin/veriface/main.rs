@@ -177,12 +177,17 @@ pub fn read(path: &Path) -> veriface::Result<Vec<u8>> {
 /// The manifest given with `--manifest`, if any.
 static MANIFEST: OnceLock<Manifest> = OnceLock::new();
 
+/// The manifest in force: the one given with `--manifest`, else the built-in one.
+pub fn active_manifest() -> veriface::Result<Manifest> {
+    match MANIFEST.get() {
+        Some(m) => Ok(m.clone()),
+        None => Manifest::builtin(),
+    }
+}
+
 /// Loads the verifier from the model files in `dir`.
 pub fn load_verifier(dir: &Path, embedder: Option<&str>) -> veriface::Result<Verifier> {
-    let manifest = match MANIFEST.get() {
-        Some(m) => m.clone(),
-        None => Manifest::builtin()?,
-    };
+    let manifest = active_manifest()?;
     let spec = manifest.embedder(embedder)?;
     let detector = read(&dir.join(&manifest.detector.file.file))?;
     let embedder_bytes = read(&dir.join(&spec.file.file))?;
