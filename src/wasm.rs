@@ -5,7 +5,8 @@
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use crate::{CompareOptions, Error, ImageInput, ModelBytes};
+use crate::models::Manifest;
+use crate::{CompareOptions, Error, FacePolicy, ImageInput, ModelBytes};
 
 #[wasm_bindgen]
 extern "C" {
@@ -89,35 +90,41 @@ pub struct Verifier {
 #[wasm_bindgen]
 impl Verifier {
     /// Loads the detector and embedder from their ONNX bytes; `embedder_id` picks a manifest
-    /// entry (the default embedder when omitted).
+    /// entry (the default embedder when omitted). `manifest_json` replaces the built-in manifest,
+    /// for bringing your own (calibrated) model; the hashes are then checked against it instead.
     #[wasm_bindgen(constructor)]
     pub fn new(
         detector: &[u8],
         embedder: &[u8],
         embedder_id: Option<String>,
+        manifest_json: Option<String>,
     ) -> Result<Verifier, JsValue> {
-        let mut inner =
-            crate::Verifier::new(ModelBytes { detector, embedder }, embedder_id.as_deref())
-                .map_err(|e| js_error(&e))?;
+        let manifest = match manifest_json {
+            Some(json) => serde_json::from_str::<Manifest>(&json).map_err(|e| {
+                js_error(&Error::bad_parameter(
+                    "manifest",
+                    format!("not a veriface model manifest ({e}); see models/manifest.json"),
+                ))
+            })?,
+            None => Manifest::builtin().map_err(|e| js_error(&e))?,
+        };
+        let models = ModelBytes { detector, embedder };
+        let mut inner = crate::Verifier::with_manifest(manifest, models, embedder_id.as_deref())
+            .map_err(|e| js_error(&e))?;
         inner.set_clock(clock);
         Ok(Verifier { inner })
     }
 
-    /// Compares two images; `options` may set `threshold` (0..1).
+    /// Compares two images. `options` may set `threshold` (0..1, default 0.7) and `facePolicy`
+    /// (`"single"`, the default, `"largest"` or `"central"`).
     pub fn compare(
         &mut self,
         a: JsValue,
         b: JsValue,
         options: JsValue,
     ) -> Result<JsValue, JsValue> {
+        let opts = compare_options(&options).map_err(|e| js_error(&e))?;
         let (a, b) = (image_from_js(&a, "a")?, image_from_js(&b, "b")?);
-        let mut opts = CompareOptions::default();
-        if options.is_object() {
-            let t = Reflect::get(&options, &"threshold".into()).unwrap_or(JsValue::UNDEFINED);
-            if let Some(t) = t.as_f64() {
-                opts.threshold = t;
-            }
-        }
         let result = self
             .inner
             .compare(a.input(), b.input(), &opts)
@@ -131,6 +138,43 @@ impl Verifier {
         let result = self.inner.detect(owned.input()).map_err(|e| js_error(&e))?;
         to_js(&result)
     }
+}
+
+/// Reads `{ threshold, facePolicy }`; a present option of the wrong type is an error rather than
+/// silently falling back to the default, so a typo cannot loosen a decision.
+fn compare_options(options: &JsValue) -> Result<CompareOptions, Error> {
+    let mut opts = CompareOptions::default();
+    if options.is_undefined() || options.is_null() {
+        return Ok(opts);
+    }
+    if !options.is_object() {
+        return Err(Error::bad_parameter(
+            "options",
+            "expected an object such as { threshold: 0.7 }",
+        ));
+    }
+    let get = |k: &str| Reflect::get(options, &k.into()).unwrap_or(JsValue::UNDEFINED);
+    let threshold = get("threshold");
+    if !threshold.is_undefined() {
+        opts.threshold = threshold
+            .as_f64()
+            .ok_or_else(|| Error::bad_parameter("threshold", "must be a number between 0 and 1"))?;
+    }
+    let policy = get("facePolicy");
+    if !policy.is_undefined() {
+        opts.face_policy = match policy.as_string().as_deref() {
+            Some("single") => FacePolicy::Single,
+            Some("largest") => FacePolicy::Largest,
+            Some("central") => FacePolicy::Central,
+            _ => {
+                return Err(Error::bad_parameter(
+                    "facePolicy",
+                    "must be \"single\", \"largest\" or \"central\"",
+                ))
+            }
+        };
+    }
+    Ok(opts)
 }
 
 fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {

@@ -1,0 +1,222 @@
+// Loads the wasm module and the models and holds the wasm `Verifier`. Runs wherever it is
+// imported: inside the package's Web Worker (the default) or on the main thread (`worker: false`).
+//
+// Loading is where the bytes are: every file is fetched with progress, its SHA-256 checked with
+// SubtleCrypto against the manifest the build wrote (pkg/manifest.js), and kept in the Cache API so
+// a second visit reads it from disk. The wasm `Verifier` checks the model hashes again itself; the
+// check here is what lets a damaged cache entry be dropped and fetched afresh instead of failing.
+
+import init, { Verifier } from "../pkg/veriface.js";
+import { manifest, wasm as wasmFile } from "../pkg/manifest.js";
+import { VerifaceError, toVerifaceError } from "./errors.js";
+
+// Written out one by one so that bundlers (Vite, webpack 5) see each file and copy it into the
+// build; a computed path would be invisible to them.
+const PACKAGED = {
+  "veriface_bg.wasm": new URL("../pkg/veriface_bg.wasm", import.meta.url),
+  "retinaface_mnet025.onnx": new URL("../models/retinaface_mnet025.onnx", import.meta.url),
+  "faceplugin_fr_feature.onnx": new URL("../models/faceplugin_fr_feature.onnx", import.meta.url),
+  "faceplugin_fr_feature_fp16.onnx": new URL("../models/faceplugin_fr_feature_fp16.onnx", import.meta.url),
+  "dlib_resnet_v1.onnx": new URL("../models/dlib_resnet_v1.onnx", import.meta.url),
+  "dlib_resnet_v1_fp16.onnx": new URL("../models/dlib_resnet_v1_fp16.onnx", import.meta.url),
+};
+
+/** The Cache API bucket; versioned by the wasm hash so an upgrade never mixes files. */
+const CACHE_NAME = `veriface-${wasmFile.sha256.slice(0, 16)}`;
+
+const now = () => globalThis.performance.now();
+
+/**
+ * Where to fetch `file` from: `modelsUrl` (for models) or `wasmUrl` when given, else the copy
+ * that ships in the package.
+ */
+function urlFor(file, base) {
+  if (base) {
+    const folder = String(base).endsWith("/") ? String(base) : `${base}/`;
+    return new URL(file, new URL(folder, globalThis.location?.href)).href;
+  }
+  const packaged = PACKAGED[file];
+  if (!packaged) {
+    throw new VerifaceError("MODEL_FETCH_FAILED", `${file} is not in the package: pass modelsUrl pointing at a folder that serves it`);
+  }
+  return packaged.href;
+}
+
+async function sha256Hex(bytes) {
+  const subtle = globalThis.crypto?.subtle;
+  // SubtleCrypto exists only in secure contexts (https, localhost). Elsewhere the wasm module
+  // still checks the model hashes; only the wasm file itself goes unchecked.
+  if (!subtle) return null;
+  const digest = new Uint8Array(await subtle.digest("SHA-256", bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function openCache(enabled) {
+  if (!enabled || !globalThis.caches) return null;
+  try {
+    return await globalThis.caches.open(CACHE_NAME);
+  } catch {
+    // Opaque origins and some private modes refuse the Cache API: load without it.
+    return null;
+  }
+}
+
+/** Reads a response body in chunks, reporting each one. */
+async function readWithProgress(response, onChunk) {
+  if (!response.body) {
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    onChunk(bytes.length);
+    return bytes;
+  }
+  const reader = response.body.getReader();
+  const chunks = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    length += value.length;
+    onChunk(value.length);
+  }
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const c of chunks) {
+    bytes.set(c, offset);
+    offset += c.length;
+  }
+  return bytes;
+}
+
+/**
+ * Fetches one file (cache first), checks its hash, stores it in the cache.
+ * @param {{ file: string, url: string, sha256: string, bytes: number }} spec
+ */
+async function loadFile(spec, cache, progress) {
+  if (cache) {
+    const hit = await cache.match(spec.url).catch(() => undefined);
+    if (hit) {
+      const bytes = new Uint8Array(await hit.arrayBuffer());
+      const actual = await sha256Hex(bytes);
+      if (actual === null || actual === spec.sha256) {
+        progress(spec.file, bytes.length, "cache");
+        return { bytes, fromCache: true };
+      }
+      // A damaged or stale entry: drop it and fetch the file again.
+      await cache.delete(spec.url).catch(() => false);
+    }
+  }
+  let response;
+  try {
+    response = await fetch(spec.url, { credentials: "same-origin" });
+  } catch (err) {
+    throw new VerifaceError("MODEL_FETCH_FAILED", `could not fetch ${spec.url} (${err?.message ?? err}): check modelsUrl and that the server is reachable`);
+  }
+  if (!response.ok) {
+    throw new VerifaceError("MODEL_FETCH_FAILED", `fetching ${spec.url} gave HTTP ${response.status}: check modelsUrl; the folder must serve ${spec.file}`);
+  }
+  const bytes = await readWithProgress(response, (n) => progress(spec.file, n, "download"));
+  const actual = await sha256Hex(bytes);
+  if (actual !== null && actual !== spec.sha256) {
+    throw new VerifaceError("MODEL_HASH_MISMATCH", `${spec.file} from ${spec.url} has SHA-256 ${actual}, expected ${spec.sha256}: the file is damaged or not the one veriface was calibrated for; serve the file from the package`);
+  }
+  if (cache) {
+    // Caching is an optimisation: a full quota must not fail the load.
+    await cache.put(spec.url, new Response(bytes, { headers: { "content-type": "application/octet-stream" } })).catch(() => {});
+  }
+  return { bytes, fromCache: false };
+}
+
+/**
+ * Loads everything and returns the engine the worker (or the main thread) calls into.
+ * @param {{ modelsUrl?: string, wasmUrl?: string, embedder?: string, cache?: boolean, manifest?: object }} options
+ * @param {(event: object) => void} onProgress
+ */
+export async function loadEngine(options, onProgress) {
+  const started = now();
+  const custom = options.manifest ?? null;
+  const models = custom ?? manifest;
+  const embedder = options.embedder
+    ? models.embedders.find((e) => e.id === options.embedder)
+    : models.embedders[0];
+  if (!embedder) {
+    const known = models.embedders.map((e) => e.id).join(", ");
+    throw new VerifaceError("UNKNOWN_MODEL", `unknown model \`${options.embedder}\`: known models are ${known}`);
+  }
+  const base = globalThis.location?.href;
+  const files = [
+    { ...wasmFile, url: options.wasmUrl ? new URL(options.wasmUrl, base).href : urlFor(wasmFile.file) },
+    { ...models.detector, url: urlFor(models.detector.file, options.modelsUrl) },
+    { ...embedder, url: urlFor(embedder.file, options.modelsUrl) },
+  ];
+  const total = files.reduce((sum, f) => sum + f.bytes, 0);
+  let loaded = 0;
+  const progress = (file, n, phase) => {
+    loaded += n;
+    onProgress?.({ phase, file, loaded: Math.min(loaded, total), total });
+  };
+  const cache = await openCache(options.cache !== false);
+
+  // The wasm compiles while the models download.
+  const wasmReady = loadFile(files[0], cache, progress).then(async ({ bytes, fromCache }) => {
+    const t = now();
+    const module = await WebAssembly.compile(bytes);
+    await init({ module_or_path: module });
+    return { compileMs: now() - t, fromCache };
+  });
+  const [wasmInfo, detector, embedderFile] = await Promise.all([
+    wasmReady,
+    loadFile(files[1], cache, progress),
+    loadFile(files[2], cache, progress),
+  ]);
+  const fetched = now();
+  onProgress?.({ phase: "initialise", file: null, loaded: total, total });
+  let verifier;
+  try {
+    verifier = new Verifier(detector.bytes, embedderFile.bytes, embedder.id, custom ? JSON.stringify(custom) : undefined);
+  } catch (err) {
+    throw toVerifaceError(err, "INFERENCE_FAILED");
+  }
+  const ready = now();
+  onProgress?.({ phase: "ready", file: null, loaded: total, total });
+  const info = {
+    models: { detector: models.detector.id, embedder: embedder.id },
+    bytes: { wasm: files[0].bytes, detector: files[1].bytes, embedder: files[2].bytes },
+    fromCache: { wasm: wasmInfo.fromCache, detector: detector.fromCache, embedder: embedderFile.fromCache },
+    timings: {
+      fetch_and_compile_ms: fetched - started,
+      wasm_compile_ms: wasmInfo.compileMs,
+      model_init_ms: ready - fetched,
+      total_ms: ready - started,
+    },
+  };
+  return new Engine(verifier, info);
+}
+
+/** The loaded pipeline: synchronous calls into wasm, errors turned into `VerifaceError`s. */
+class Engine {
+  constructor(verifier, info) {
+    this.verifier = verifier;
+    this.info = info;
+  }
+
+  compare(a, b, options) {
+    try {
+      return this.verifier.compare(a, b, options ?? {});
+    } catch (err) {
+      throw toVerifaceError(err, "INFERENCE_FAILED");
+    }
+  }
+
+  detect(image) {
+    try {
+      return this.verifier.detect(image);
+    } catch (err) {
+      throw toVerifaceError(err, "INFERENCE_FAILED");
+    }
+  }
+
+  close() {
+    this.verifier.free();
+    this.verifier = null;
+  }
+}

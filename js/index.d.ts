@@ -1,0 +1,183 @@
+// Types for the veriface browser package. The result types mirror the Rust structs in
+// src/report.rs field for field (snake_case, as serialised); tests/browser checks real results
+// against them.
+
+/** Anything `compare` and `detect` accept as an image. */
+export type ImageSource =
+  | string // base64, or a data: URL, of a JPEG or PNG file
+  | Uint8Array
+  | ArrayBuffer
+  | ArrayBufferView
+  | Blob // includes File
+  | ImageData
+  | { width: number; height: number; data: Uint8Array | Uint8ClampedArray } // RGBA pixels
+  | HTMLImageElement
+  | HTMLCanvasElement
+  | HTMLVideoElement // its current frame
+  | ImageBitmap
+  | OffscreenCanvas
+  | VideoFrame;
+
+export interface ModelFile {
+  id: string;
+  file: string;
+  sha256: string;
+  bytes: number;
+}
+
+export interface LoadProgress {
+  /** "download" and "cache" per chunk; "initialise" when the models are being optimised; "ready" at the end. */
+  phase: "download" | "cache" | "initialise" | "ready";
+  /** The file the bytes belong to, or null for the last two phases. */
+  file: string | null;
+  /** Bytes loaded so far, over all files. */
+  loaded: number;
+  /** Bytes to load in all (the wasm module, the detector and the embedder). */
+  total: number;
+}
+
+export interface LoadOptions {
+  /** Folder the models are served from; default: the copies in the package. */
+  modelsUrl?: string | URL;
+  /** URL of veriface_bg.wasm; default: the copy in the package. */
+  wasmUrl?: string | URL;
+  /** Embedder id from the manifest, e.g. "dlib-resnet-v1"; default "faceplugin-fr-512". */
+  embedder?: string;
+  /** Called as bytes arrive. */
+  onProgress?: (progress: LoadProgress) => void;
+  /** Run the pipeline in a Web Worker (default true) or on the main thread (false). */
+  worker?: boolean;
+  /** Keep the files in the Cache API (default true). */
+  cache?: boolean;
+  /** A model manifest replacing the built-in one (bring your own calibrated model). */
+  manifest?: object;
+}
+
+export interface LoadInfo {
+  models: { detector: string; embedder: string };
+  bytes: { wasm: number; detector: number; embedder: number };
+  fromCache: { wasm: boolean; detector: boolean; embedder: boolean };
+  timings: { fetch_and_compile_ms: number; wasm_compile_ms: number; model_init_ms: number; total_ms: number };
+}
+
+export interface CompareOptions {
+  /** Decision threshold on the calibrated score, 0..1; default 0.7 (FAR 1e-3 on LFW). */
+  threshold?: number;
+  /** How to pick the face in each image: exactly one prominent face (default), the largest, or the most central. */
+  facePolicy?: "single" | "largest" | "central";
+}
+
+export interface Box {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+export interface FaceReport {
+  box: Box;
+  detector_score: number;
+  /** Left eye, right eye, nose tip, left and right mouth corner ("left" as seen in the image), in pixels. */
+  landmarks: [number, number][];
+  image_width: number;
+  image_height: number;
+}
+
+export interface Timings {
+  decode_ms: number;
+  detect_ms: number;
+  align_ms: number;
+  embed_ms: number;
+  total_ms: number;
+}
+
+export interface CompareResult {
+  is_match: boolean;
+  /** Calibrated score in 0..1: 0.7 is FAR 1e-3 on LFW. */
+  score: number;
+  /** 1 - score. */
+  dissimilarity: number;
+  threshold: number;
+  /** The raw similarity of the two embeddings (cosine, or minus the euclidean distance). */
+  similarity: number;
+  metric: "cosine" | "euclidean";
+  face_a: FaceReport;
+  face_b: FaceReport;
+  models: { detector: string; embedder: string };
+  timings: Timings;
+}
+
+export interface DetectResult {
+  image_width: number;
+  image_height: number;
+  faces: FaceReport[];
+  detector: string;
+  timings: Timings;
+}
+
+/** One captured frame: usable directly as an ImageSource. */
+export interface CapturedFrame {
+  width: number;
+  height: number;
+  data: Uint8ClampedArray;
+  /** Capture time in ms, on performance.now()'s clock. */
+  timestamp: number;
+  timestampSource: "captureTime" | "presentationTime" | "performance.now";
+}
+
+export interface CaptureOptions {
+  /** Frames to take (1..10), default 3. */
+  count?: number;
+  /** Longest span from the first to the last frame, default 500 ms. */
+  withinMs?: number;
+  /** Least time between two frames, default 60% of withinMs spread over the gaps. */
+  minGapMs?: number;
+  /** Give up after this long, default 5000 ms. */
+  timeoutMs?: number;
+}
+
+export type ErrorCode =
+  | "EMPTY_INPUT"
+  | "NOT_BASE64"
+  | "UNSUPPORTED_FORMAT"
+  | "CORRUPT_IMAGE"
+  | "IMAGE_TOO_LARGE"
+  | "BAD_FRAME"
+  | "NO_FACE"
+  | "MULTIPLE_FACES"
+  | "BAD_PARAMETER"
+  | "MODEL_HASH_MISMATCH"
+  | "UNKNOWN_MODEL"
+  | "INFERENCE_FAILED"
+  | "MODEL_FETCH_FAILED"
+  | "TAINTED_IMAGE"
+  | "CAPTURE_FAILED"
+  | "WORKER_FAILED"
+  | "VERIFIER_CLOSED";
+
+export class VerifaceError extends Error {
+  readonly name: "VerifaceError";
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string);
+}
+
+export declare const JS_ERROR_CODES: readonly ErrorCode[];
+
+export declare class Veriface {
+  /** Fetches (or reads from the Cache API) the wasm module and the models, checks their SHA-256, starts the pipeline. */
+  static load(options?: LoadOptions): Promise<Veriface>;
+  private constructor();
+  readonly info: LoadInfo;
+  compare(a: ImageSource, b: ImageSource, options?: CompareOptions): Promise<CompareResult>;
+  detect(image: ImageSource): Promise<DetectResult>;
+  close(): void;
+}
+
+/** Takes `count` frames from a playing video within `withinMs`, with their capture timestamps. */
+export declare function captureFrames(video: HTMLVideoElement, options?: CaptureOptions): Promise<CapturedFrame[]>;
+
+/** Converts an ImageSource into what the wasm module takes (exposed for workers of your own). */
+export declare function prepareImage(
+  input: ImageSource,
+  which?: string,
+): Promise<{ image: string | Uint8Array | { width: number; height: number; data: Uint8Array | Uint8ClampedArray }; transfer: Transferable[] }>;

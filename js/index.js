@@ -1,0 +1,151 @@
+// veriface in the browser: face verification that runs on the device. The entry point.
+//
+//   import { Veriface } from "veriface";
+//   const vf = await Veriface.load({ onProgress: (p) => bar.value = p.loaded / p.total });
+//   const result = await vf.compare(selfieFile, idCardImg);
+//   if (result.is_match) ...
+//
+// By default the pipeline runs in a Web Worker (`worker: false` keeps it on the main thread).
+// Either way no image leaves the page: the only requests are for the wasm and model files.
+
+import { VerifaceError } from "./errors.js";
+import { prepareImage } from "./input.js";
+
+export { captureFrames } from "./capture.js";
+export { VerifaceError, JS_ERROR_CODES } from "./errors.js";
+export { prepareImage } from "./input.js";
+
+/** Calls into a worker, one promise per request id. */
+class WorkerTransport {
+  constructor(worker, onProgress) {
+    this.worker = worker;
+    this.pending = new Map();
+    this.nextId = 1;
+    this.onProgress = onProgress;
+    worker.onmessage = (event) => {
+      const { id, progress, ok, value, error } = event.data;
+      const call = this.pending.get(id);
+      if (!call) return;
+      if (progress) {
+        this.onProgress?.(progress);
+        return;
+      }
+      this.pending.delete(id);
+      if (ok) call.resolve(value);
+      else call.reject(new VerifaceError(error.code, error.message));
+    };
+    worker.onerror = (event) => {
+      // A worker that fails to start (blocked by CSP, a script error) fails every pending call.
+      event.preventDefault?.();
+      const err = new VerifaceError("WORKER_FAILED", `the veriface worker failed (${event.message ?? "it could not start"}): pass { worker: false } to run on the main thread`);
+      for (const call of this.pending.values()) call.reject(err);
+      this.pending.clear();
+    };
+  }
+
+  call(op, args, transfer = []) {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      try {
+        this.worker.postMessage({ id, op, args }, transfer);
+      } catch (err) {
+        this.pending.delete(id);
+        reject(new VerifaceError("BAD_PARAMETER", `the arguments cannot be sent to the worker (${err?.message ?? err}): pass plain data, images and options objects`));
+      }
+    });
+  }
+
+  terminate() {
+    this.worker.terminate();
+  }
+}
+
+/** The same interface over an engine on this thread. */
+class LocalTransport {
+  constructor(engine) {
+    this.engine = engine;
+  }
+
+  async call(op, args) {
+    if (op === "compare") return this.engine.compare(args[0], args[1], args[2]);
+    if (op === "detect") return this.engine.detect(args[0]);
+    throw new VerifaceError("BAD_PARAMETER", `unknown operation ${op}`);
+  }
+
+  terminate() {
+    this.engine.close();
+  }
+}
+
+export class Veriface {
+  /**
+   * Fetches (or reads from the cache) the wasm module and the models, checks their SHA-256 and
+   * starts the pipeline.
+   * @param {import("./index.js").LoadOptions} [options]
+   */
+  static async load(options = {}) {
+    const { onProgress, worker = true, ...rest } = options;
+    const engineOptions = {
+      embedder: rest.embedder,
+      cache: rest.cache,
+      manifest: rest.manifest,
+      modelsUrl: rest.modelsUrl === undefined ? undefined : String(rest.modelsUrl),
+      wasmUrl: rest.wasmUrl === undefined ? undefined : String(rest.wasmUrl),
+    };
+    if (worker) {
+      let w;
+      try {
+        w = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "veriface" });
+      } catch (err) {
+        throw new VerifaceError("WORKER_FAILED", `could not start the veriface worker (${err?.message ?? err}): pass { worker: false } to run on the main thread`);
+      }
+      const transport = new WorkerTransport(w, onProgress);
+      try {
+        const info = await transport.call("load", [engineOptions]);
+        return new Veriface(transport, info);
+      } catch (err) {
+        transport.terminate();
+        throw err;
+      }
+    }
+    const { loadEngine } = await import("./engine.js");
+    const engine = await loadEngine(engineOptions, onProgress);
+    return new Veriface(new LocalTransport(engine), engine.info);
+  }
+
+  /** @private use Veriface.load() */
+  constructor(transport, info) {
+    this.transport = transport;
+    /** Model ids, byte counts, cache hits and load timings. */
+    this.info = info;
+  }
+
+  /**
+   * Are `a` and `b` the same person? Resolves to the result (score, decision, faces, timings);
+   * rejects with a `VerifaceError` whose `code` says what went wrong.
+   */
+  async compare(a, b, options = {}) {
+    this.#check();
+    const [pa, pb] = await Promise.all([prepareImage(a, "a"), prepareImage(b, "b")]);
+    return this.transport.call("compare", [pa.image, pb.image, options], [...pa.transfer, ...pb.transfer]);
+  }
+
+  /** Every face in `image`, with boxes, landmarks and detector scores. */
+  async detect(image) {
+    this.#check();
+    const p = await prepareImage(image, "image");
+    return this.transport.call("detect", [p.image], p.transfer);
+  }
+
+  /** Frees the wasm memory and stops the worker. The instance cannot be used afterwards. */
+  close() {
+    if (!this.transport) return;
+    this.transport.terminate();
+    this.transport = null;
+  }
+
+  #check() {
+    if (!this.transport) throw new VerifaceError("VERIFIER_CLOSED", "this Veriface was closed: call Veriface.load() again");
+  }
+}

@@ -1,0 +1,263 @@
+// The npm package in headless Chromium with the real models: scores equal to the native CLI's,
+// every input type, the Cache API, the worker and main-thread modes, and every error code.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { evalPath, launch, nativeCompare, openPage, serve, skipEval } from "./harness.mjs";
+
+const OBAMA = "/eval/face_recognition_examples/examples/obama.jpg";
+const OBAMA2 = "/eval/face_recognition_examples/examples/obama2.jpg";
+const BIDEN = "/eval/face_recognition_examples/examples/biden.jpg";
+const TWO = "/eval/face_recognition_examples/examples/two_people.jpg";
+const PNG = "/eval/face_recognition_examples/examples/lin-manuel-miranda.png";
+
+let server, browser;
+before(async () => {
+  const detector = await readFile(new URL("../../models/retinaface_mnet025.onnx", import.meta.url));
+  const embedder = await readFile(new URL("../../models/faceplugin_fr_feature.onnx", import.meta.url));
+  server = await serve({
+    routes: {
+      // The detector with one byte flipped: must be refused by hash, from JS and from wasm.
+      "/broken/retinaface_mnet025.onnx": () => {
+        const bad = Buffer.from(detector);
+        bad[bad.length >> 1] ^= 0xff;
+        return { body: bad };
+      },
+      "/broken/faceplugin_fr_feature.onnx": () => ({ body: embedder }),
+      "/custom/retinaface_mnet025.onnx": () => ({ body: detector }),
+      // The test page under a Content-Security-Policy that forbids workers.
+      "/pages/no-workers.html": async () => ({
+        type: "text/html",
+        body: await readFile(new URL("./pages/index.html", import.meta.url)),
+        headers: { "content-security-policy": "worker-src 'none'" },
+      }),
+      "/custom/garbage.onnx": () => ({ body: Buffer.from("this is not an ONNX model") }),
+    },
+  });
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+for (const worker of [true, false]) {
+  test(`compare ${worker ? "in a worker" : "on the main thread"} equals the native CLI within 1e-4`, { skip: skipEval }, async () => {
+    const { page, outside, logs } = await openPage(browser, server.origin);
+    const out = await page.evaluate(async ({ worker, OBAMA, OBAMA2, BIDEN }) => {
+      const events = [];
+      const vf = await veriface.Veriface.load({ worker, onProgress: (p) => events.push(p) });
+      const same = await vf.compare(await bytes(OBAMA), await bytes(OBAMA2));
+      const other = await vf.compare(await bytes(OBAMA), await bytes(BIDEN));
+      vf.close();
+      return { same, other, events, info: vf.info };
+    }, { worker, OBAMA, OBAMA2, BIDEN });
+    for (const [key, a, b] of [["same", OBAMA, OBAMA2], ["other", OBAMA, BIDEN]]) {
+      const native = nativeCompare(evalPath(a.slice(6)), evalPath(b.slice(6)));
+      const got = out[key];
+      assert.ok(Math.abs(got.score - native.score) < 1e-4, `${key}: score ${got.score} vs native ${native.score}`);
+      assert.ok(Math.abs(got.similarity - native.similarity) < 1e-4, `${key}: similarity ${got.similarity} vs native ${native.similarity}`);
+      assert.equal(got.is_match, native.is_match);
+      assert.deepEqual(got.models, native.models);
+      console.log(`# ${worker ? "worker" : "main"} ${key}: browser score ${got.score.toFixed(6)} native ${native.score.toFixed(6)} |diff| ${Math.abs(got.score - native.score).toExponential(2)}`);
+    }
+    assert.equal(out.same.is_match, true);
+    assert.equal(out.other.is_match, false);
+    // Progress: bytes only go up, end at the total, and the total is the three files' sizes.
+    const { events, info } = out;
+    assert.ok(events.length >= 4, `only ${events.length} progress events`);
+    for (let i = 1; i < events.length; i++) assert.ok(events[i].loaded >= events[i - 1].loaded);
+    const last = events[events.length - 1];
+    assert.equal(last.phase, "ready");
+    assert.equal(last.loaded, last.total);
+    assert.equal(last.total, info.bytes.wasm + info.bytes.detector + info.bytes.embedder);
+    assert.deepEqual(outside, [], "requests left the machine");
+    assert.ok(!logs.some((l) => l.startsWith("pageerror")), logs.join("\n"));
+  });
+}
+
+test("a second load reads the wasm and models from the Cache API, and a damaged entry is fetched again", { skip: skipEval }, async () => {
+  const { page } = await openPage(browser, server.origin);
+  const first = await page.evaluate(async () => {
+    const vf = await veriface.Veriface.load();
+    vf.close();
+    return vf.info.fromCache;
+  });
+  assert.deepEqual(first, { wasm: false, detector: false, embedder: false });
+  const before = server.requests.filter((p) => p.endsWith(".onnx") || p.endsWith(".wasm")).length;
+  const second = await page.evaluate(async () => {
+    const vf = await veriface.Veriface.load();
+    vf.close();
+    return vf.info.fromCache;
+  });
+  assert.deepEqual(second, { wasm: true, detector: true, embedder: true });
+  assert.equal(server.requests.filter((p) => p.endsWith(".onnx") || p.endsWith(".wasm")).length, before, "files were fetched again");
+  // Overwrite the cached detector with other bytes: the next load must notice and refetch it.
+  const third = await page.evaluate(async () => {
+    for (const name of await caches.keys()) {
+      const cache = await caches.open(name);
+      for (const req of await cache.keys()) {
+        if (req.url.endsWith("retinaface_mnet025.onnx")) await cache.put(req, new Response(new Uint8Array([1, 2, 3])));
+      }
+    }
+    const vf = await veriface.Veriface.load();
+    vf.close();
+    return vf.info.fromCache;
+  });
+  assert.deepEqual(third, { wasm: true, detector: false, embedder: true });
+});
+
+test("every input type reaches the pipeline", { skip: skipEval }, async () => {
+  const { page } = await openPage(browser, server.origin);
+  const out = await page.evaluate(async ({ OBAMA, OBAMA2, PNG }) => {
+    const vf = await veriface.Veriface.load();
+    const ref = await bytes(OBAMA);
+    const raw = await bytes(OBAMA2);
+    const blob = new Blob([raw], { type: "image/jpeg" });
+    const img = new Image();
+    img.src = OBAMA2;
+    await img.decode();
+    const bitmap = await createImageBitmap(blob);
+    const canvas = document.createElement("canvas");
+    canvas.width = bitmap.width;
+    canvas.height = bitmap.height;
+    canvas.getContext("2d").drawImage(bitmap, 0, 0);
+    const imageData = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
+    let binary = "";
+    for (const b of raw) binary += String.fromCharCode(b);
+    const b64 = btoa(binary);
+    const inputs = {
+      Uint8Array: raw,
+      ArrayBuffer: raw.slice().buffer,
+      DataView: new DataView(raw.slice().buffer),
+      Blob: blob,
+      File: new File([raw], "obama2.jpg", { type: "image/jpeg" }),
+      base64: b64,
+      dataUrl: `data:image/jpeg;base64,${b64}`,
+      HTMLImageElement: img,
+      HTMLCanvasElement: canvas,
+      OffscreenCanvas: (() => { const c = new OffscreenCanvas(bitmap.width, bitmap.height); c.getContext("2d").drawImage(bitmap, 0, 0); return c; })(),
+      ImageBitmap: bitmap,
+      ImageData: imageData,
+      plainPixels: { width: imageData.width, height: imageData.height, data: new Uint8Array(imageData.data) },
+      png: await bytes(PNG),
+    };
+    const scores = {};
+    for (const [name, input] of Object.entries(inputs)) {
+      const r = await vf.compare(ref, input);
+      scores[name] = r.score;
+    }
+    // The caller's buffer is still theirs after a call (copied to the worker, not transferred).
+    const stillThere = raw.byteLength;
+    const detected = await vf.detect(canvas);
+    vf.close();
+    return { scores, stillThere, faces: detected.faces.length };
+  }, { OBAMA, OBAMA2, PNG });
+  const { scores } = out;
+  assert.ok(out.stillThere > 0, "the caller's Uint8Array was detached");
+  assert.equal(out.faces, 1);
+  // Encoded bytes go through the same decoder as native: identical scores.
+  for (const name of ["ArrayBuffer", "DataView", "Blob", "File", "base64", "dataUrl"]) {
+    assert.equal(scores[name], scores.Uint8Array, name);
+  }
+  // Pixels decoded by the browser's JPEG decoder differ from the core's in the last bits, so
+  // the score moves a little; it must stay the same decision and close.
+  for (const name of ["HTMLImageElement", "HTMLCanvasElement", "OffscreenCanvas", "ImageBitmap", "ImageData", "plainPixels"]) {
+    assert.ok(Math.abs(scores[name] - scores.Uint8Array) < 0.02, `${name}: ${scores[name]} vs ${scores.Uint8Array}`);
+  }
+  assert.ok(scores.Uint8Array > 0.9);
+  assert.ok(scores.png < 0.5, `obama vs lin-manuel-miranda scored ${scores.png}`);
+  console.log(`# scores by input type: ${JSON.stringify(scores)}`);
+});
+
+test("every error reaches JS as a VerifaceError with its code", { skip: skipEval }, async () => {
+  const { page } = await openPage(browser, server.origin);
+  const out = await page.evaluate(async ({ OBAMA, TWO, origin, otherOrigin }) => {
+    const { Veriface } = veriface;
+    const vf = await Veriface.load();
+    const face = await bytes(OBAMA);
+    const jpeg = face;
+    // A valid PNG header (CRC and all) claiming 30000 x 30000 pixels: refused before decoding.
+    const crc32 = (bytes) => {
+      let c = ~0;
+      for (const b of bytes) { c ^= b; for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1)); }
+      return ~c >>> 0;
+    };
+    const ihdr = [0x49, 0x48, 0x44, 0x52, 0, 0, 0x75, 0x30, 0, 0, 0x75, 0x30, 8, 6, 0, 0, 0];
+    const crc = crc32(ihdr);
+    const hugePng = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, ...ihdr,
+      crc >>> 24, (crc >>> 16) & 255, (crc >>> 8) & 255, crc & 255]);
+    const grey = { width: 64, height: 64, data: new Uint8Array(64 * 64 * 4).fill(128) };
+    const crossImg = new Image();
+    crossImg.src = otherOrigin + "/eval/face_recognition_examples/examples/obama.jpg";
+    await crossImg.decode();
+    const cases = {
+      EMPTY_INPUT: () => vf.compare(new Uint8Array(0), face),
+      NOT_BASE64: () => vf.compare("this is not base64!", face),
+      UNSUPPORTED_FORMAT: () => vf.compare(new TextEncoder().encode("GIF89a........"), face),
+      CORRUPT_IMAGE: () => vf.compare(jpeg.slice(0, jpeg.length >> 1), face),
+      IMAGE_TOO_LARGE: () => vf.compare(hugePng, face),
+      BAD_FRAME: () => vf.compare({ width: 10, height: 10, data: new Uint8Array(7) }, face),
+      NO_FACE: () => vf.compare(grey, face),
+      MULTIPLE_FACES: async () => vf.compare(await bytes(TWO), face),
+      BAD_PARAMETER: () => vf.compare(face, face, { threshold: 1.5 }),
+      BAD_PARAMETER_input: () => vf.compare(42, face),
+      BAD_PARAMETER_policy: () => vf.compare(face, face, { facePolicy: "biggest" }),
+      MODEL_HASH_MISMATCH: () => Veriface.load({ modelsUrl: origin + "/broken/" }),
+      MODEL_HASH_MISMATCH_wasm: async () => {
+        // The wasm class itself, handed damaged bytes directly: its own check.
+        const { default: init, Verifier } = await import("/pkg/veriface.js");
+        await init({ module_or_path: "/pkg/veriface_bg.wasm" });
+        const det = await bytes("/broken/retinaface_mnet025.onnx");
+        const emb = await bytes("/models/faceplugin_fr_feature.onnx");
+        return new Verifier(det, emb);
+      },
+      UNKNOWN_MODEL: () => Veriface.load({ embedder: "no-such-model" }),
+      UNKNOWN_MODEL_wasm: async () => {
+        const { Verifier } = await import("/pkg/veriface.js");
+        return new Verifier(await bytes("/models/retinaface_mnet025.onnx"), await bytes("/models/faceplugin_fr_feature.onnx"), "no-such-model");
+      },
+      INFERENCE_FAILED: async () => {
+        // A manifest whose embedder entry matches these bytes' hash but which are no ONNX model.
+        const { manifest } = await import("/pkg/manifest.js");
+        const garbage = await bytes("/custom/garbage.onnx");
+        const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", garbage));
+        const sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+        const custom = structuredClone(manifest);
+        custom.embedders = [{ ...custom.embedders[0], id: "garbage", file: "garbage.onnx", sha256, bytes: garbage.length }];
+        return Veriface.load({ manifest: custom, modelsUrl: "/custom/", embedder: "garbage", cache: false });
+      },
+      MODEL_FETCH_FAILED: () => Veriface.load({ modelsUrl: origin + "/no-such-folder/" }),
+      TAINTED_IMAGE: () => vf.compare(crossImg, face),
+      CAPTURE_FAILED: () => veriface.captureFrames(document.getElementById("camera"), { timeoutMs: 300 }),
+      VERIFIER_CLOSED: async () => {
+        const v2 = await Veriface.load();
+        v2.close();
+        return v2.compare(face, face);
+      },
+    };
+    const results = {};
+    for (const [name, fn] of Object.entries(cases)) results[name] = await codeOf(fn);
+    vf.close();
+    return results;
+  }, { OBAMA, TWO, origin: server.origin, otherOrigin: server.otherOrigin });
+  for (const [name, r] of Object.entries(out)) {
+    const want = name.replace(/_(input|policy|wasm)$/, "");
+    assert.equal(r.code, want, `${name}: got ${JSON.stringify(r)}`);
+    assert.ok(r.message && r.message.length > 20, `${name}: message ${r.message}`);
+  }
+  console.log(`# error codes reached JS: ${Object.keys(out).length} cases`);
+});
+
+test("a page whose CSP forbids workers gets WORKER_FAILED, and worker: false still works there", { skip: skipEval }, async () => {
+  const { page } = await openPage(browser, server.origin, "/pages/no-workers.html");
+  const out = await page.evaluate(async (OBAMA) => {
+    const blocked = await codeOf(() => veriface.Veriface.load());
+    const vf = await veriface.Veriface.load({ worker: false });
+    const r = await vf.detect(await bytes(OBAMA));
+    vf.close();
+    return { blocked, faces: r.faces.length };
+  }, OBAMA);
+  assert.equal(out.blocked.code, "WORKER_FAILED", JSON.stringify(out.blocked));
+  assert.equal(out.faces, 1);
+});
