@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the browser module into pkg/: the crate for wasm32 with SIMD (+simd128), wasm-bindgen
-# --target web, then wasm-opt (Debian's binaryen). Generated output; never committed.
-# Installs what it needs: the wasm32 target, wasm-bindgen-cli matching Cargo.lock, binaryen.
+# --target web, then wasm-opt (binaryen 116 or newer). Generated output; never committed.
+# Installs what it needs: the wasm32 target, wasm-bindgen-cli matching Cargo.lock, npm binaryen.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,30 +14,38 @@ if [ "$have" != "$want" ]; then
   # Not --locked: one locked dependency of wasm-bindgen-cli is missing from the registry.
   cargo install wasm-bindgen-cli --version "$want"
 fi
-if ! command -v wasm-opt >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-  apt-get update -qq && apt-get install -y -qq binaryen || true
-fi
 
 RUSTFLAGS="-C target-feature=+simd128" cargo build --profile wasm-release --lib \
   --no-default-features --target wasm32-unknown-unknown
 out=target/wasm32-unknown-unknown/wasm-release/veriface.wasm
-stamp="$(cat "$out" models/manifest.json tools/build-wasm.sh | sha256sum | cut -d' ' -f1)"
+stamp="$( (cat "$out" models/manifest.json tools/build-wasm.sh; echo "${WASM_OPT:-} ${WASM_OPT_LEVEL:-}") | sha256sum | cut -d' ' -f1)"
 if [ -f pkg/.built-from ] && [ "$(cat pkg/.built-from)" = "$stamp" ] && [ -f pkg/manifest.js ]; then
   echo "pkg/ is up to date with $out"
   exit 0
 fi
 rm -rf pkg
 wasm-bindgen --target web --typescript --out-dir pkg --out-name veriface "$out"
-# Binaryen before 116 (Debian bookworm ships 108) rewrites wasm-bindgen's externref table into one
-# the browser rejects at init ("WebAssembly.Table.set(): Argument 1 is invalid for table"), seen
-# here in Chromium: skip it rather than ship a broken module.
-opt_version=$(wasm-opt --version 2>/dev/null | awk '{print $3}')
-if [ "${opt_version:-0}" -ge 116 ] 2>/dev/null; then
-  wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
+# wasm-opt: $WASM_OPT if set ("none" to skip), else Debian's if it is binaryen 116 or newer, else
+# the npm package binaryen (a devDependency). Binaryen before 116 (Debian bookworm ships 108)
+# rewrites wasm-bindgen's externref table into one Chromium rejects at init
+# ("WebAssembly.Table.set(): Argument 1 is invalid for table"), and wasm-bindgen 0.2.130 cannot do
+# without that table (a -reference-types build fails in wasm-bindgen), so 108 is never used.
+# WASM_OPT_LEVEL picks the level (default -O3; see README "Browser figures" for the measurement).
+opt=${WASM_OPT:-}
+if [ -z "$opt" ]; then
+  debian_version=$(wasm-opt --version 2>/dev/null | awk '{print $3}' || true)
+  if [ "${debian_version:-0}" -ge 116 ] 2>/dev/null; then
+    opt=wasm-opt
+  else
+    [ -x node_modules/.bin/wasm-opt ] || npm install --no-audit --no-fund --loglevel=error
+    opt=node_modules/.bin/wasm-opt
+  fi
+fi
+if [ "$opt" != none ]; then
+  echo "$($opt --version) ${WASM_OPT_LEVEL:--O3}"
+  "$opt" "${WASM_OPT_LEVEL:--O3}" --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
     pkg/veriface_bg.wasm -o pkg/veriface_bg.wasm
-else
-  echo "wasm-opt ${opt_version:-missing} is older than 116 and breaks externref tables: not optimising" >&2
 fi
 
 # The file list the JS loader checks (and shows progress against): the model manifest plus the

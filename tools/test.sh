@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The project's whole test suite, as the README's quick start gives it. Installs what a fresh
-# machine lacks, then: model hashes, formatting, lints (native and wasm32), and every Rust test
-# (unit, integration, doc). Tests that need ../shared/eval (or $VERIFACE_EVAL_DIR) skip with a
-# message where it is absent.
+# machine lacks, then: model hashes, formatting, lints (native and wasm32), every Rust test (unit,
+# integration, doc), then the browser tests (tools/test-browser.sh). Tests that need
+# ../shared/eval (or $VERIFACE_EVAL_DIR) skip with a message where it is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,3 +29,5 @@ echo "== cargo clippy -D warnings, wasm32 (the core and src/wasm.rs build for th
 cargo clippy --release --lib --no-default-features --target wasm32-unknown-unknown -- -D warnings
 echo "== cargo test"
 cargo test --release
+echo "== browser tests (headless Chromium)"
+bash tools/test-browser.sh

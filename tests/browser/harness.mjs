@@ -24,9 +24,12 @@ const TYPES = {
 
 /** Serves `dirs` (URL prefix -> folder) plus the `routes` given; returns { origin, close, requests }. */
 export async function serve({ dirs = {}, routes = {}, headers = {} } = {}) {
+  // Given mounts come first, so a "/" mount (a built app) does not hide /eval/.
   const mounts = {
+    "/eval/": evalDir,
+    ...dirs,
     "/js/": join(root, "js"), "/pkg/": join(root, "pkg"), "/models/": join(root, "models"),
-    "/pages/": join(root, "tests", "browser", "pages"), "/eval/": evalDir, ...dirs,
+    "/pages/": join(root, "tests", "browser", "pages"),
   };
   const requests = [];
   const server = createServer(async (req, res) => {

@@ -61,6 +61,14 @@ for (const worker of [true, false]) {
       assert.deepEqual(got.models, native.models);
       console.log(`# ${worker ? "worker" : "main"} ${key}: browser score ${got.score.toFixed(6)} native ${native.score.toFixed(6)} |diff| ${Math.abs(got.score - native.score).toExponential(2)}`);
     }
+    // The declared types (js/index.d.ts) name exactly the fields a result has.
+    const dts = await readFile(new URL("../../js/index.d.ts", import.meta.url), "utf8");
+    const fields = (name) => dts.match(new RegExp(`interface ${name} \\{([\\s\\S]*?)\\n\\}`))[1]
+      .split("\n").map((l) => l.match(/^\s*(\w+)\??:/)?.[1]).filter(Boolean).sort();
+    assert.deepEqual(Object.keys(out.same).sort(), fields("CompareResult"));
+    assert.deepEqual(Object.keys(out.same.face_a).sort(), fields("FaceReport"));
+    assert.deepEqual(Object.keys(out.same.timings).sort(), fields("Timings"));
+    assert.deepEqual(Object.keys(out.info).sort(), ["bytes", "fromCache", "models", "timings"]);
     assert.equal(out.same.is_match, true);
     assert.equal(out.other.is_match, false);
     // Progress: bytes only go up, end at the total, and the total is the three files' sizes.
@@ -246,6 +254,14 @@ test("every error reaches JS as a VerifaceError with its code", { skip: skipEval
     assert.equal(r.code, want, `${name}: got ${JSON.stringify(r)}`);
     assert.ok(r.message && r.message.length > 20, `${name}: message ${r.message}`);
   }
+  // Every code the package can raise is declared in the types and explained in the README.
+  const dts = await readFile(new URL("../../js/index.d.ts", import.meta.url), "utf8");
+  const readme = await readFile(new URL("../../README.md", import.meta.url), "utf8");
+  const declared = [...dts.match(/type ErrorCode =([^;]*);/)[1].matchAll(/"(\w+)"/g)].map((m) => m[1]);
+  const raised = new Set(Object.keys(out).map((n) => n.replace(/_(input|policy|wasm)$/, "")));
+  raised.add("WORKER_FAILED"); // raised in its own test below (it needs a CSP header)
+  assert.deepEqual([...raised].sort(), [...declared].sort());
+  for (const code of declared) assert.ok(readme.includes(`| \`${code}\` |`), `${code} is not in the README's error tables`);
   console.log(`# error codes reached JS: ${Object.keys(out).length} cases`);
 });
 

@@ -1,0 +1,105 @@
+// Browser figures for the README: wasm size (raw, gzip, brotli), model bytes, cold start and
+// warm compare time in headless Chromium, through the npm package exactly as it ships.
+//
+//   node bench/browser.mjs [--runs N] [--embedder ID] [--main-thread] [--json]
+//
+// Needs pkg/ (npm run build) and ../shared/eval (or VERIFACE_EVAL_DIR) for the two face images.
+// Cold start is a fresh browser profile (nothing cached): fetch from 127.0.0.1 + compile + model
+// optimisation. "Cached start" is a second load in the same profile (Cache API). Each figure is
+// the median over --runs browser launches (default 5); compare and detect are medians of 10 calls.
+import { readFileSync } from "node:fs";
+import { gzipSync, brotliCompressSync, constants } from "node:zlib";
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { launch, openPage, root, serve, haveEval, evalDir } from "../tests/browser/harness.mjs";
+
+const { values: opts } = parseArgs({
+  options: {
+    runs: { type: "string", default: "5" },
+    embedder: { type: "string" },
+    "main-thread": { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+  },
+});
+if (!haveEval) {
+  console.error(`no eval data at ${evalDir}: set VERIFACE_EVAL_DIR`);
+  process.exit(2);
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const wasm = readFileSync(join(root, "pkg", "veriface_bg.wasm"));
+const sizes = {
+  wasm_raw: wasm.length,
+  wasm_gzip: gzipSync(wasm, { level: 9 }).length,
+  wasm_brotli: brotliCompressSync(wasm, {
+    params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: wasm.length },
+  }).length,
+};
+
+const server = await serve();
+const runs = [];
+for (let i = 0; i < Number(opts.runs); i++) {
+  const browser = await launch();
+  try {
+    const { page } = await openPage(browser, server.origin);
+    runs.push(
+      await page.evaluate(
+        async ({ embedder, worker }) => {
+          const t0 = performance.now();
+          const vf = await veriface.Veriface.load({ embedder, worker });
+          const cold = performance.now() - t0;
+          const a = await bytes("/eval/face_recognition_examples/examples/obama.jpg");
+          const b = await bytes("/eval/face_recognition_examples/examples/obama2.jpg");
+          const first = await vf.compare(a, b);
+          const compare = [];
+          const detect = [];
+          const inside = [];
+          for (let k = 0; k < 10; k++) {
+            const s = performance.now();
+            const r = await vf.compare(a, b);
+            compare.push(performance.now() - s);
+            inside.push(r.timings);
+          }
+          for (let k = 0; k < 10; k++) {
+            const s = performance.now();
+            await vf.detect(a);
+            detect.push(performance.now() - s);
+          }
+          vf.close();
+          const t1 = performance.now();
+          const again = await veriface.Veriface.load({ embedder, worker });
+          const cached = performance.now() - t1;
+          again.close();
+          return { cold, info: vf.info, cached, first_compare: first.timings.total_ms, compare, detect, inside, score: first.score };
+        },
+        { embedder: opts.embedder, worker: !opts["main-thread"] },
+      ),
+    );
+  } finally {
+    await browser.close();
+  }
+}
+await server.close();
+
+const m = (f) => Math.round(median(runs.map(f)) * 10) / 10;
+const report = {
+  browser: "Debian chromium, headless, files from 127.0.0.1",
+  mode: opts["main-thread"] ? "main thread" : "worker",
+  embedder: runs[0].info.models.embedder,
+  ...sizes,
+  model_bytes: { detector: runs[0].info.bytes.detector, embedder: runs[0].info.bytes.embedder },
+  cold_start_ms: m((r) => r.cold),
+  cold_fetch_and_compile_ms: m((r) => r.info.timings.fetch_and_compile_ms),
+  cold_wasm_compile_ms: m((r) => r.info.timings.wasm_compile_ms),
+  cold_model_init_ms: m((r) => r.info.timings.model_init_ms),
+  cached_start_ms: m((r) => r.cached),
+  first_compare_ms: m((r) => r.first_compare),
+  warm_compare_ms: m((r) => median(r.compare)),
+  warm_compare_stages_ms: Object.fromEntries(
+    ["decode_ms", "detect_ms", "align_ms", "embed_ms"].map((k) => [k, m((r) => median(r.inside.map((t) => t[k])))]),
+  ),
+  warm_detect_ms: m((r) => median(r.detect)),
+  score: runs[0].score,
+  runs: runs.length,
+};
+if (opts.json) console.log(JSON.stringify(report, null, 1));
+else for (const [k, v] of Object.entries(report)) console.log(`${k.padEnd(28)} ${typeof v === "object" ? JSON.stringify(v) : v}`);

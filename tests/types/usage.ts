@@ -1,0 +1,32 @@
+// Compiled (never run) by `tsc -p tests/types` in tools/test-browser.sh: the README's usage,
+// written against the package's declarations, must type-check, and misuse must not.
+import { Veriface, VerifaceError, captureFrames, type CompareResult, type DetectResult, type LoadProgress } from "veriface";
+
+export async function tenLines(selfie: File, idCard: HTMLImageElement, video: HTMLVideoElement): Promise<string> {
+  const vf = await Veriface.load({ onProgress: (p: LoadProgress) => console.log(p.loaded / p.total) });
+  const result: CompareResult = await vf.compare(selfie, idCard, { threshold: 0.7 });
+  const frames = await captureFrames(video, { count: 3, withinMs: 500 });
+  const faces: DetectResult = await vf.detect(frames[0]);
+  const spanMs = frames[frames.length - 1].timestamp - frames[0].timestamp;
+  vf.close();
+  return `${result.is_match} ${result.score.toFixed(3)} ${faces.faces.length} ${spanMs}`;
+}
+
+export async function errors(vf: Veriface, a: Blob, b: ImageBitmap): Promise<string | null> {
+  try {
+    await vf.compare(a, b, { facePolicy: "central" });
+    return null;
+  } catch (e) {
+    if (e instanceof VerifaceError && e.code === "NO_FACE") return e.message;
+    throw e;
+  }
+}
+
+export async function misuse(vf: Veriface): Promise<void> {
+  // @ts-expect-error a number is not an image
+  await vf.compare(42, new Uint8Array());
+  // @ts-expect-error facePolicy is one of three words
+  await vf.compare("", "", { facePolicy: "biggest" });
+  // @ts-expect-error results are snake_case, as the Rust structs serialise
+  (await vf.compare("", "")).isMatch;
+}
