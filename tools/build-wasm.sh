@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the browser module into pkg/: the crate for wasm32 with SIMD (+simd128), wasm-bindgen
-# --target web, then wasm-opt (binaryen 116 or newer). Generated output; never committed.
-# Installs what it needs: the wasm32 target, wasm-bindgen-cli matching Cargo.lock, npm binaryen.
+# --target web (wasm-opt only on request, see below). Generated output; never committed.
+# Installs what it needs: the wasm32 target, wasm-bindgen-cli matching Cargo.lock.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,25 +25,28 @@ if [ -f pkg/.built-from ] && [ "$(cat pkg/.built-from)" = "$stamp" ] && [ -f pkg
 fi
 rm -rf pkg
 wasm-bindgen --target web --typescript --out-dir pkg --out-name veriface "$out"
-# wasm-opt: $WASM_OPT if set ("none" to skip), else Debian's if it is binaryen 116 or newer, else
-# the npm package binaryen (a devDependency). Binaryen before 116 (Debian bookworm ships 108)
-# rewrites wasm-bindgen's externref table into one Chromium rejects at init
-# ("WebAssembly.Table.set(): Argument 1 is invalid for table"), and wasm-bindgen 0.2.130 cannot do
-# without that table (a -reference-types build fails in wasm-bindgen), so 108 is never used.
-# WASM_OPT_LEVEL picks the level (default -O3; see README "Browser figures" for the measurement).
-opt=${WASM_OPT:-}
-if [ -z "$opt" ]; then
-  debian_version=$(wasm-opt --version 2>/dev/null | awk '{print $3}' || true)
-  if [ "${debian_version:-0}" -ge 116 ] 2>/dev/null; then
-    opt=wasm-opt
-  else
-    [ -x node_modules/.bin/wasm-opt ] || npm install --no-audit --no-fund --loglevel=error
-    opt=node_modules/.bin/wasm-opt
+# wasm-opt is off unless WASM_OPT_LEVEL is set (e.g. WASM_OPT_LEVEL=-O3), because it was measured
+# to make veriface slower in Chromium: -O3 saves 15% of raw size and 6% brotli but warm compare
+# goes from 342 to 432 ms and model initialisation from 536 to 744 ms; -Os is slower still
+# (`node bench/browser.mjs --runs 3`, README "Browser figures"). LLVM with fat LTO has already
+# optimised the module. When asked for, wasm-opt is $WASM_OPT, else Debian's if it is binaryen 116
+# or newer, else the npm package binaryen (a devDependency). Binaryen before 116 (Debian bookworm
+# ships 108) rewrites wasm-bindgen's externref table into one Chromium rejects at init
+# ("WebAssembly.Table.set(): Argument 1 is invalid for table"), and wasm-bindgen 0.2.130 cannot
+# do without that table (a build with -reference-types fails in wasm-bindgen).
+if [ -n "${WASM_OPT_LEVEL:-}" ]; then
+  opt=${WASM_OPT:-}
+  if [ -z "$opt" ]; then
+    debian_version=$(wasm-opt --version 2>/dev/null | awk '{print $3}' || true)
+    if [ "${debian_version:-0}" -ge 116 ] 2>/dev/null; then
+      opt=wasm-opt
+    else
+      [ -x node_modules/.bin/wasm-opt ] || npm install --no-audit --no-fund --loglevel=error
+      opt=node_modules/.bin/wasm-opt
+    fi
   fi
-fi
-if [ "$opt" != none ]; then
-  echo "$($opt --version) ${WASM_OPT_LEVEL:--O3}"
-  "$opt" "${WASM_OPT_LEVEL:--O3}" --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
+  echo "$($opt --version) $WASM_OPT_LEVEL"
+  "$opt" "$WASM_OPT_LEVEL" --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
     pkg/veriface_bg.wasm -o pkg/veriface_bg.wasm
 fi
