@@ -54,6 +54,10 @@ async function sha256Hex(bytes) {
 async function openCache(enabled) {
   if (!enabled || !globalThis.caches) return null;
   try {
+    // Files of other veriface versions are dead weight in the user's storage: drop them.
+    for (const name of await globalThis.caches.keys()) {
+      if (name.startsWith("veriface-") && name !== CACHE_NAME) await globalThis.caches.delete(name);
+    }
     return await globalThis.caches.open(CACHE_NAME);
   } catch {
     // Opaque origins and some private modes refuse the Cache API: load without it.

@@ -82,7 +82,7 @@ export class Veriface {
   /**
    * Fetches (or reads from the cache) the wasm module and the models, checks their SHA-256 and
    * starts the pipeline.
-   * @param {import("./index.js").LoadOptions} [options]
+   * @param {import("./index.d.ts").LoadOptions} [options]
    */
   static async load(options = {}) {
     const { onProgress, worker = true, ...rest } = options;

@@ -87,11 +87,15 @@ for (const worker of [true, false]) {
 test("a second load reads the wasm and models from the Cache API, and a damaged entry is fetched again", { skip: skipEval }, async () => {
   const { page } = await openPage(browser, server.origin);
   const first = await page.evaluate(async () => {
+    // What an older version left behind, which this load must clear away.
+    await (await caches.open("veriface-0000000000000000")).put("/old.onnx", new Response("old"));
     const vf = await veriface.Veriface.load();
     vf.close();
-    return vf.info.fromCache;
+    return { fromCache: vf.info.fromCache, caches: await caches.keys() };
   });
-  assert.deepEqual(first, { wasm: false, detector: false, embedder: false });
+  assert.deepEqual(first.fromCache, { wasm: false, detector: false, embedder: false });
+  assert.equal(first.caches.length, 1, `caches: ${first.caches}`);
+  assert.notEqual(first.caches[0], "veriface-0000000000000000");
   const before = server.requests.filter((p) => p.endsWith(".onnx") || p.endsWith(".wasm")).length;
   const second = await page.evaluate(async () => {
     const vf = await veriface.Veriface.load();
@@ -276,4 +280,38 @@ test("a page whose CSP forbids workers gets WORKER_FAILED, and worker: false sti
   }, OBAMA);
   assert.equal(out.blocked.code, "WORKER_FAILED", JSON.stringify(out.blocked));
   assert.equal(out.faces, 1);
+});
+
+test("a compare in the worker leaves the page's main thread free; on the main thread it blocks", { skip: skipEval }, async () => {
+  const { page } = await openPage(browser, server.origin);
+  const out = await page.evaluate(async ({ OBAMA, OBAMA2 }) => {
+    const a = await bytes(OBAMA);
+    const b = await bytes(OBAMA2);
+    const longestGap = async (vf) => {
+      await vf.compare(a, b); // warm
+      let last = performance.now();
+      let gap = 0;
+      const timer = setInterval(() => {
+        const t = performance.now();
+        gap = Math.max(gap, t - last);
+        last = t;
+      }, 5);
+      const s = performance.now();
+      await vf.compare(a, b);
+      const took = performance.now() - s;
+      await new Promise((r) => setTimeout(r, 20));
+      clearInterval(timer);
+      vf.close();
+      return { gap, took };
+    };
+    return {
+      worker: await longestGap(await veriface.Veriface.load()),
+      main: await longestGap(await veriface.Veriface.load({ worker: false })),
+    };
+  }, { OBAMA, OBAMA2 });
+  console.log(`# longest main-thread pause during a compare: worker ${out.worker.gap.toFixed(0)} ms of ${out.worker.took.toFixed(0)} ms; main thread ${out.main.gap.toFixed(0)} ms of ${out.main.took.toFixed(0)} ms`);
+  // Relative, not absolute, so a slow machine does not fail it: the worker mode never stops
+  // the page for a large part of the compare, the main-thread mode stops it for most of it.
+  assert.ok(out.worker.gap < out.worker.took / 2, JSON.stringify(out.worker));
+  assert.ok(out.main.gap > out.main.took / 2, JSON.stringify(out.main));
 });
