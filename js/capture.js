@@ -6,6 +6,7 @@
 // Where it is missing, requestAnimationFrame polling with performance.now() is the fallback.
 
 import { VerifaceError } from "./errors.js";
+import { context2d } from "./input.js";
 
 /**
  * @param {HTMLVideoElement} video a playing video element
@@ -32,8 +33,7 @@ export async function captureFrames(video, options = {}) {
 
   const width = video.videoWidth;
   const height = video.videoHeight;
-  const canvas = typeof OffscreenCanvas === "function" ? new OffscreenCanvas(width, height) : Object.assign(document.createElement("canvas"), { width, height });
-  const ctx = canvas.getContext("2d", { willReadFrequently: true });
+  const ctx = context2d(width, height);
   const grab = (timestamp, timestampSource) => {
     ctx.drawImage(video, 0, 0, width, height);
     const { data } = ctx.getImageData(0, 0, width, height);

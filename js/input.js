@@ -81,8 +81,7 @@ async function drawPixels(source, which) {
   if (width * height > MAX_PIXELS) {
     throw new VerifaceError("IMAGE_TOO_LARGE", `the image is too large: pixel count is ${width * height}, the limit is ${MAX_PIXELS}; scale it down before sending`);
   }
-  const canvas = typeof OffscreenCanvas === "function" ? new OffscreenCanvas(width, height) : Object.assign(document.createElement("canvas"), { width, height });
-  const ctx = canvas.getContext("2d", { willReadFrequently: true });
+  const ctx = context2d(width, height);
   ctx.drawImage(el, 0, 0, width, height);
   let pixels;
   try {
@@ -94,4 +93,12 @@ async function drawPixels(source, which) {
     throw err;
   }
   return { image: { width, height, data: pixels.data }, transfer: [pixels.data.buffer] };
+}
+
+/** A 2D context to read pixels back from: an OffscreenCanvas where there is one (workers too). */
+export function context2d(width, height) {
+  const canvas = typeof OffscreenCanvas === "function"
+    ? new OffscreenCanvas(width, height)
+    : Object.assign(document.createElement("canvas"), { width, height });
+  return canvas.getContext("2d", { willReadFrequently: true });
 }
