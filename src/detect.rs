@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::models::{ColorOrder, DetectorSpec};
 
 /// A box in pixel coordinates: left, top, right, bottom.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct BBox {
     /// Left edge.
     pub x1: f32,

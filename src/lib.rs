@@ -30,11 +30,12 @@ pub mod eval;
 pub mod image;
 pub mod models;
 pub mod report;
+pub mod vendor;
 pub mod verifier;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
 pub use crate::error::{Error, Result};
 pub use crate::image::{ImageInput, Limits};
-pub use crate::report::{CompareResult, DetectResult, FaceReport};
+pub use crate::report::{CompareResult, DetectResult, Evidence, FaceReport};
 pub use crate::verifier::{CompareOptions, FacePolicy, ModelBytes, Verifier};

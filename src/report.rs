@@ -1,11 +1,11 @@
 //! Result types. These are veriface's own shapes; the vendor-shaped responses are built from them.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::detect::{BBox, Face};
 
 /// One face as it appears in a result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FaceReport {
     /// Bounding box in the pixels of the decoded, upright image.
     #[serde(rename = "box")]
@@ -34,7 +34,7 @@ impl FaceReport {
 }
 
 /// Which models produced a result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModelIds {
     /// Detector id from the manifest.
     pub detector: String,
@@ -46,7 +46,7 @@ pub struct ModelIds {
 ///
 /// On wasm the clock is whatever the boundary installs (`performance.now()`); a build with no
 /// clock reports zeros rather than guessing.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timings {
     /// Base64 and image decoding.
     pub decode_ms: f64,
@@ -60,8 +60,32 @@ pub struct Timings {
     pub total_ms: f64,
 }
 
+/// What a result was computed from, as SHA-256 digests, so that a server can recompute it from
+/// the same inputs and confirm it (`veriface verify-evidence`) without trusting the browser.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Each input as the pipeline received it: the encoded file's bytes (after base64 decoding,
+    /// so a file and its base64 give the same digest) or the raw RGBA pixels.
+    pub inputs: Vec<String>,
+    /// Each aligned face crop fed to the embedder (RGB, row-major).
+    pub crops: Vec<String>,
+    /// The detector's and embedder's model files.
+    pub models: ModelHashes,
+    /// How the face was chosen in each image, so a re-check chooses the same one.
+    pub face_policy: crate::verifier::FacePolicy,
+}
+
+/// SHA-256 of the model files a result was computed with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelHashes {
+    /// The detector file.
+    pub detector: String,
+    /// The embedder file.
+    pub embedder: String,
+}
+
 /// The answer to "do these two images show the same person?".
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CompareResult {
     /// `score >= threshold`.
     pub is_match: bool,
@@ -84,6 +108,8 @@ pub struct CompareResult {
     pub models: ModelIds,
     /// Per-stage timings.
     pub timings: Timings,
+    /// Digests of the inputs, crops and models, for re-verification.
+    pub evidence: Evidence,
 }
 
 /// All faces found in one image.

@@ -9,16 +9,19 @@ use crate::compare::{score, similarity, DEFAULT_THRESHOLD};
 use crate::detect::{Detector, Face};
 use crate::embed::Embedder;
 use crate::error::{Error, Result};
-use crate::image::{load, ImageInput, Limits};
-use crate::models::{verify, Manifest};
-use crate::report::{CompareResult, DetectResult, FaceReport, ModelIds, Timings};
+use crate::image::{decode, decode_base64, from_rgba, load, ImageInput, Limits};
+use crate::models::{sha256_hex, verify, Manifest};
+use crate::report::{
+    CompareResult, DetectResult, Evidence, FaceReport, ModelHashes, ModelIds, Timings,
+};
 
 /// A monotonic clock in milliseconds. Injected because `std::time::Instant` panics on
 /// wasm32-unknown-unknown; the wasm boundary passes `performance.now()`.
 pub type Clock = fn() -> f64;
 
 /// How to choose one face from several.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum FacePolicy {
     /// Exactly one prominent face: another face at least [`COMPETING_AREA`] of the largest one's
     /// area is an error (`MULTIPLE_FACES`). Smaller faces (bystanders, the ghost portrait on an ID
@@ -156,6 +159,29 @@ impl Verifier {
         load(input, &self.limits)
     }
 
+    /// Decodes an image and returns the SHA-256 of the input as received: the encoded bytes
+    /// (base64 decoded first, so a file and its base64 hash alike) or the RGBA pixels.
+    ///
+    /// # Errors
+    /// The decoding errors of [`crate::image::load`].
+    pub fn decode_hashed(&self, input: ImageInput<'_>) -> Result<(RgbImage, String)> {
+        match input {
+            ImageInput::Encoded(bytes) => Ok((decode(bytes, &self.limits)?, sha256_hex(bytes))),
+            ImageInput::Base64(text) => {
+                let bytes = decode_base64(text, &self.limits)?;
+                Ok((decode(&bytes, &self.limits)?, sha256_hex(&bytes)))
+            }
+            ImageInput::Rgba {
+                width,
+                height,
+                data,
+            } => Ok((
+                from_rgba(width, height, data, &self.limits)?,
+                sha256_hex(data),
+            )),
+        }
+    }
+
     /// Every face in an image.
     ///
     /// # Errors
@@ -235,8 +261,8 @@ impl Verifier {
         }
         let start = (self.clock)();
         let mut timings = Timings::default();
-        let image_a = self.decode(a)?;
-        let image_b = self.decode(b)?;
+        let (image_a, hash_a) = self.decode_hashed(a)?;
+        let (image_b, hash_b) = self.decode_hashed(b)?;
         timings.decode_ms = (self.clock)() - start;
         let ea = self.embed_image(&image_a, options.face_policy, "first", &mut timings)?;
         let eb = self.embed_image(&image_b, options.face_policy, "second", &mut timings)?;
@@ -256,6 +282,15 @@ impl Verifier {
             face_b: eb.face,
             models: self.model_ids(),
             timings,
+            evidence: Evidence {
+                inputs: vec![hash_a, hash_b],
+                crops: vec![sha256_hex(ea.crop.as_raw()), sha256_hex(eb.crop.as_raw())],
+                models: ModelHashes {
+                    detector: self.manifest.detector.file.sha256.clone(),
+                    embedder: spec.file.sha256.clone(),
+                },
+                face_policy: options.face_policy,
+            },
         })
     }
 }

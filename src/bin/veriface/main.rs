@@ -5,6 +5,7 @@
 
 mod draw;
 mod lfw;
+mod vendor;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -48,6 +49,26 @@ enum Command {
         /// Print the full result as JSON.
         #[arg(long)]
         json: bool,
+        /// Print the result (or the error) as JSON in a vendor's shape: vlens, valify, deepvue,
+        /// opencv or veriface (the full result with evidence, for verify-evidence).
+        #[arg(long)]
+        format: Option<String>,
+    },
+    /// Answer a vendor's request body as the vendor would: prints { status, body }.
+    Handle {
+        /// The vendor endpoint, e.g. /v1/ocr/face/compare or https://api.vlenseg.com/v1/ocr/face/compare.
+        endpoint: String,
+        /// The request body as a JSON file (images in base64, as the vendor takes them).
+        body: PathBuf,
+    },
+    /// Recompute a veriface-format compare result from the same two files: confirmed or not.
+    VerifyEvidence {
+        /// The result JSON (from `compare --format veriface` or the browser).
+        result: PathBuf,
+        /// First image.
+        a: PathBuf,
+        /// Second image.
+        b: PathBuf,
     },
     /// List the faces in an image.
     Detect {
@@ -76,7 +97,9 @@ enum EvalCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        // A vendor error response or an evidence check that failed: printed, not an error here.
+        Ok(false) => ExitCode::from(1),
         Err(e) => {
             eprintln!("error [{}]: {e}", e.code());
             ExitCode::from(1)
@@ -84,7 +107,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> veriface::Result<()> {
+fn run(cli: Cli) -> veriface::Result<bool> {
     let models_dir = cli.models.clone().unwrap_or_else(default_models_dir);
     if let Some(path) = &cli.manifest {
         let text = read(path)?;
@@ -100,13 +123,21 @@ fn run(cli: Cli) -> veriface::Result<()> {
             b,
             threshold,
             json,
+            format,
         } => {
+            let format = format
+                .as_deref()
+                .map(veriface::vendor::Format::parse)
+                .transpose()?;
             let mut v = load_verifier(&models_dir, cli.model.as_deref())?;
-            let (ba, bb) = (read(&a)?, read(&b)?);
             let options = CompareOptions {
                 threshold,
                 ..CompareOptions::default()
             };
+            if let Some(format) = format {
+                return vendor::compare(&mut v, &a, &b, &options, format);
+            }
+            let (ba, bb) = (read(&a)?, read(&b)?);
             let r = v.compare(ImageInput::Encoded(&ba), ImageInput::Encoded(&bb), &options)?;
             if json {
                 println!("{}", to_json(&r));
@@ -154,11 +185,18 @@ fn run(cli: Cli) -> veriface::Result<()> {
                 })?;
             }
         }
+        Command::Handle { endpoint, body } => {
+            let mut v = load_verifier(&models_dir, cli.model.as_deref())?;
+            return vendor::handle(&mut v, &endpoint, &body);
+        }
+        Command::VerifyEvidence { result, a, b } => {
+            return vendor::verify_evidence(&models_dir, &result, &a, &b);
+        }
         Command::Eval {
             which: EvalCommand::Lfw(args),
         } => lfw::run(&models_dir, cli.model.as_deref(), &args)?,
     }
-    Ok(())
+    Ok(true)
 }
 
 /// `models/` of the source tree this binary was built from; overridden by `--models` or
@@ -201,6 +239,6 @@ pub fn load_verifier(dir: &Path, embedder: Option<&str>) -> veriface::Result<Ver
     )
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> String {
+pub fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }

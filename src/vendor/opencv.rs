@@ -1,0 +1,96 @@
+//! OpenCV FR server: `POST /compare` (../shared/seeds/004_9cb1b0ab5dc7a46b.txt).
+//!
+//! Success is `{ is_match }` and nothing else. Errors are `{ code, message }` with the page's
+//! codes and wording: ERR_FACE_NOT_DETECTED, ERR_BASE64_IMAGE_CANNOT_BE_DECODED (any image that
+//! is not usable JPEG/PNG bytes) and ERR_LIVENESS_ERROR with `metadata.code`. Request validation
+//! errors take the FastAPI shape of the server's Swagger API (422).
+
+use serde::Serialize;
+
+use super::{fastapi_validation, to_value, Context, Failure, Response};
+use crate::error::Error;
+use crate::report::CompareResult;
+
+#[derive(Serialize)]
+struct Success {
+    is_match: bool,
+}
+
+#[derive(Serialize)]
+struct CodedError {
+    code: &'static str,
+    message: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metadata: Option<Metadata>,
+}
+
+#[derive(Serialize)]
+struct Metadata {
+    code: String,
+}
+
+pub(super) const NOT_DETECTED: &str = "A face could not be detected in the image(s).";
+pub(super) const NOT_DECODED: &str =
+    "The posted Base64 image(s) could not be decoded as JPEG/PNG bytes.";
+pub(super) const LIVENESS: &str =
+    "A liveness error occurred. Please check the supplied image and the error metadata.";
+
+/// The liveness error body, `metadata.code` one of the page's codes (FACE_NOT_LIVE, ...).
+pub(super) fn liveness_error(metadata_code: &str) -> Response {
+    Response {
+        status: 400,
+        body: to_value(&CodedError {
+            code: "ERR_LIVENESS_ERROR",
+            message: LIVENESS,
+            metadata: Some(Metadata {
+                code: metadata_code.to_string(),
+            }),
+        }),
+    }
+}
+
+pub(super) fn compare(outcome: &Result<CompareResult, Failure>, _ctx: &Context) -> Response {
+    let coded = |code, message| Response {
+        status: 400,
+        body: to_value(&CodedError {
+            code,
+            message,
+            metadata: None,
+        }),
+    };
+    match outcome {
+        Ok(r) => Response {
+            status: 200,
+            body: to_value(&Success {
+                is_match: r.is_match,
+            }),
+        },
+        Err(Failure::Pipeline(Error::NoFace { .. })) => {
+            coded("ERR_FACE_NOT_DETECTED", NOT_DETECTED)
+        }
+        // "The image should contain a single face": with several, the page's nearest code is the
+        // liveness one for TOO_MANY_FACES.
+        Err(Failure::Pipeline(Error::MultipleFaces { .. })) => liveness_error("TOO_MANY_FACES"),
+        Err(Failure::Pipeline(
+            Error::EmptyInput
+            | Error::NotBase64 { .. }
+            | Error::UnsupportedFormat { .. }
+            | Error::CorruptImage { .. }
+            | Error::TooLarge { .. }
+            | Error::BadFrame { .. },
+        )) => coded("ERR_BASE64_IMAGE_CANNOT_BE_DECODED", NOT_DECODED),
+        Err(Failure::Missing { field }) => {
+            fastapi_validation(Some(field), "Field required".into(), "missing")
+        }
+        Err(f @ Failure::Invalid { field, .. }) => {
+            fastapi_validation(Some(field), f.message(), "value_error")
+        }
+        Err(f @ Failure::Pipeline(Error::BadParameter { name, .. })) => {
+            fastapi_validation(Some(name), f.message(), "value_error")
+        }
+        Err(_) => Response {
+            status: 500,
+            body: serde_json::json!({ "detail": "Internal Server Error" }),
+        },
+    }
+}

@@ -1,0 +1,133 @@
+//! Valify: `POST /api/v1/face/match/` (../shared/seeds/002_ebd4b3fc747b79e4.txt).
+//!
+//! Success is `{ result: { is_similar, confidence }, transaction_id, trials_remaining }`. The
+//! page's fixed errors are `{ message }` (400 bad request, 415 unsupported media, 500) and the
+//! service's own are `{ message, error_code }`. `lang: "ar"` gives every message in Arabic.
+//! `trials_remaining` counts attempts left on a Valify bundle; on the device there is no such
+//! budget, so it is `null` (not evaluated).
+
+use serde::Serialize;
+
+use super::{to_value, Context, Failure, Lang, Response};
+use crate::error::Error;
+use crate::report::CompareResult;
+
+#[derive(Serialize)]
+struct Success<'a> {
+    result: MatchResult,
+    transaction_id: &'a str,
+    trials_remaining: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct MatchResult {
+    is_similar: bool,
+    confidence: f64,
+}
+
+#[derive(Serialize)]
+struct Message {
+    message: String,
+}
+
+#[derive(Serialize)]
+struct CodedMessage {
+    message: String,
+    error_code: i64,
+}
+
+/// The page's own wording for a request missing a field (the en dash is Valify's).
+const BAD_REQUEST_EN: &str = "Bad Request – invalid request received (e.g. missing Bundle key, required parameters or invalid json) | Make sure all the required parameters are included";
+const BAD_REQUEST_AR: &str = "طلب غير صالح – تم استلام طلب غير صحيح (مثل غياب مفتاح الحزمة أو المعاملات المطلوبة أو JSON غير صالح) | تأكد من تضمين جميع المعاملات المطلوبة";
+
+pub(super) fn compare(outcome: &Result<CompareResult, Failure>, ctx: &Context) -> Response {
+    match outcome {
+        Ok(r) => Response {
+            status: 200,
+            body: to_value(&Success {
+                result: MatchResult {
+                    is_similar: r.is_match,
+                    confidence: r.score,
+                },
+                transaction_id: &ctx.transaction_id,
+                trials_remaining: None,
+            }),
+        },
+        Err(f) => error(f, ctx.lang),
+    }
+}
+
+fn error(f: &Failure, lang: Lang) -> Response {
+    let ar = lang == Lang::Ar;
+    let plain = |status: u16, en: &str, ar_text: &str| Response {
+        status,
+        body: to_value(&Message {
+            message: if ar { ar_text } else { en }.to_string(),
+        }),
+    };
+    match f {
+        Failure::Missing { .. } => plain(400, BAD_REQUEST_EN, BAD_REQUEST_AR),
+        Failure::Pipeline(Error::UnsupportedFormat { .. }) => {
+            plain(415, "Unsupported Media Type", "نوع الوسائط غير مدعوم")
+        }
+        Failure::Pipeline(
+            Error::ModelHashMismatch { .. } | Error::UnknownModel { .. } | Error::Inference { .. },
+        ) => plain(500, "Internal Server Error", "خطأ داخلي في الخادم"),
+        _ => Response {
+            status: f.status(),
+            body: to_value(&CodedMessage {
+                message: if ar { arabic(f) } else { f.message() },
+                error_code: f.numeric_code(),
+            }),
+        },
+    }
+}
+
+/// The Arabic message for every failure: what went wrong and what to do, as the English ones.
+pub(super) fn arabic(f: &Failure) -> String {
+    let image = |which: &str| {
+        if which == "first" {
+            "الأولى"
+        } else {
+            "الثانية"
+        }
+    };
+    match f {
+        Failure::Missing { field } => format!("الحقل `{field}` مطلوب: أضفه إلى الطلب"),
+        Failure::Invalid { field, .. } => {
+            format!("قيمة الحقل `{field}` غير صالحة: راجع نوعها ومداها")
+        }
+        Failure::Pipeline(e) => match e {
+            Error::EmptyInput => "الصورة فارغة: أرسل بايتات ملف JPEG أو PNG".into(),
+            Error::NotBase64 { .. } => {
+                "نص الصورة ليس ترميز base64 صالحًا: أرسل الصورة بترميز base64 قياسي".into()
+            }
+            Error::UnsupportedFormat { .. } => {
+                "صيغة الصورة غير مدعومة: حوّل الصورة إلى JPEG أو PNG".into()
+            }
+            Error::CorruptImage { .. } => {
+                "تعذّر فك ترميز الصورة لأنها مقطوعة أو تالفة: أعد تصديرها أو التقاطها".into()
+            }
+            Error::TooLarge { .. } => "الصورة كبيرة جدًا: صغّر أبعادها أو حجمها قبل الإرسال".into(),
+            Error::BadFrame { .. } => {
+                "إطار RGBA غير صالح: يجب أن يساوي طول البيانات العرض × الارتفاع × 4".into()
+            }
+            Error::NoFace { which } => format!(
+                "لم يُعثر على وجه في الصورة {}: استخدم صورة واضحة جيدة الإضاءة يظهر فيها الوجه كاملًا",
+                image(which)
+            ),
+            Error::MultipleFaces { which, count } => format!(
+                "عُثر على {count} وجوه في الصورة {} والمطلوب وجه واحد: اقتصر الصورة على شخص واحد",
+                image(which)
+            ),
+            Error::BadParameter { name, .. } => {
+                format!("قيمة المعامل `{name}` غير صالحة: راجع نوعها ومداها")
+            }
+            Error::ModelHashMismatch { .. } => {
+                "ملف النموذج تالف أو ليس الملف المعتمد: أعد تنزيله".into()
+            }
+            Error::UnknownModel { .. } => "النموذج المطلوب غير معروف: اختر نموذجًا مدرجًا".into(),
+            _ => "فشل تشغيل نموذج التعرف على الوجه: هذا خطأ في veriface".into(),
+        },
+    }
+}
