@@ -219,6 +219,15 @@ class Engine {
     }
   }
 
+  /** A vendor request answered as the vendor would: `{ status, body }`. */
+  handle(endpoint, body) {
+    try {
+      return this.verifier.handle(String(endpoint), body);
+    } catch (err) {
+      throw toVerifaceError(err, "INFERENCE_FAILED");
+    }
+  }
+
   close() {
     this.verifier.free();
     this.verifier = null;

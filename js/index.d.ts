@@ -67,6 +67,30 @@ export interface CompareOptions {
   facePolicy?: "single" | "largest" | "central";
 }
 
+export type VendorFormat = "vlens" | "valify" | "deepvue" | "opencv" | "veriface";
+
+/**
+ * A vendor's response body, as that vendor's API sends it (success or error); the JSON Schemas in
+ * the repository's schemas/ folder describe each exactly.
+ */
+export type VendorBody = Record<string, unknown>;
+
+/** What `handle` returns: the HTTP status the vendor would send, and its body. */
+export interface VendorResponse {
+  status: number;
+  body: VendorBody;
+}
+
+/** Digests of what a result was computed from, for `veriface verify-evidence` on a server. */
+export interface Evidence {
+  /** SHA-256 of each input: the file's bytes (after base64 decoding) or the RGBA pixels. */
+  inputs: [string, string];
+  /** SHA-256 of each aligned face crop (RGB). Differs in the last bits between wasm and native. */
+  crops: [string, string];
+  models: { detector: string; embedder: string };
+  face_policy: "single" | "largest" | "central";
+}
+
 export interface Box {
   x1: number;
   y1: number;
@@ -105,6 +129,7 @@ export interface CompareResult {
   face_b: FaceReport;
   models: { detector: string; embedder: string };
   timings: Timings;
+  evidence: Evidence;
 }
 
 export interface DetectResult {
@@ -168,7 +193,14 @@ export declare class Veriface {
   static load(options?: LoadOptions): Promise<Veriface>;
   private constructor();
   readonly info: LoadInfo;
-  compare(a: ImageSource, b: ImageSource, options?: CompareOptions): Promise<CompareResult>;
+  compare(a: ImageSource, b: ImageSource, options?: CompareOptions & { format?: undefined }): Promise<CompareResult>;
+  /** With a format: the vendor's response body, for errors as well (it does not reject on them). */
+  compare(a: ImageSource, b: ImageSource, options: CompareOptions & { format: VendorFormat }): Promise<VendorBody>;
+  /**
+   * Answers a vendor request as the vendor's server would. `endpoint`: its path or URL;
+   * `body`: the request body (object, JSON string, or Deepvue's FormData).
+   */
+  handle(endpoint: string, body: object | string | FormData): Promise<VendorResponse>;
   detect(image: ImageSource): Promise<DetectResult>;
   close(): void;
 }

@@ -10,6 +10,7 @@
 
 import { VerifaceError } from "./errors.js";
 import { prepareImage } from "./input.js";
+import { requestBody } from "./request.js";
 
 export { captureFrames } from "./capture.js";
 export { VerifaceError, JS_ERROR_CODES } from "./errors.js";
@@ -70,6 +71,7 @@ class LocalTransport {
   async call(op, args) {
     if (op === "compare") return this.engine.compare(args[0], args[1], args[2]);
     if (op === "detect") return this.engine.detect(args[0]);
+    if (op === "handle") return this.engine.handle(args[0], args[1]);
     throw new VerifaceError("BAD_PARAMETER", `unknown operation ${op}`);
   }
 
@@ -122,8 +124,10 @@ export class Veriface {
   }
 
   /**
-   * Are `a` and `b` the same person? Resolves to the result (score, decision, faces, timings);
-   * rejects with a `VerifaceError` whose `code` says what went wrong.
+   * Are `a` and `b` the same person? Resolves to the result (score, decision, faces, timings,
+   * evidence); rejects with a `VerifaceError` whose `code` says what went wrong. With
+   * `options.format` ("vlens", "valify", "deepvue", "opencv", "veriface") it resolves to that
+   * vendor's response body instead, for errors as well, as the vendor's API would answer.
    */
   async compare(a, b, options = {}) {
     this.#check();
@@ -136,6 +140,16 @@ export class Veriface {
     this.#check();
     const p = await prepareImage(image, "image");
     return this.transport.call("detect", [p.image], p.transfer);
+  }
+
+  /**
+   * Answers a vendor request as the vendor's server would: `endpoint` is its path or URL
+   * (`/v1/ocr/face/compare`, `https://production.deepvue.tech/v1/facematch`, ...), `body` the
+   * request body (an object, a JSON string, or Deepvue's FormData). Resolves to `{ status, body }`.
+   */
+  async handle(endpoint, body) {
+    this.#check();
+    return this.transport.call("handle", [String(endpoint), await requestBody(body)]);
   }
 
   /** Frees the wasm memory and stops the worker. The instance cannot be used afterwards. */

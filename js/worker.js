@@ -19,6 +19,7 @@ self.onmessage = async (event) => {
     if (!engine) throw { code: "VERIFIER_CLOSED", message: "the verifier is not loaded: call Veriface.load() first" };
     if (op === "compare") reply({ ok: true, value: engine.compare(args[0], args[1], args[2]) });
     else if (op === "detect") reply({ ok: true, value: engine.detect(args[0]) });
+    else if (op === "handle") reply({ ok: true, value: engine.handle(args[0], args[1]) });
     else if (op === "close") {
       engine.close();
       engine = null;

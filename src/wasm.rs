@@ -6,6 +6,7 @@ use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::models::Manifest;
+use crate::vendor::{self, Context, Failure, Format, Request};
 use crate::{CompareOptions, Error, FacePolicy, ImageInput, ModelBytes};
 
 #[wasm_bindgen]
@@ -52,7 +53,7 @@ impl Owned {
 
 /// Accepts a base64 string, a `Uint8Array` of JPEG/PNG bytes, or RGBA pixels as `ImageData` or
 /// `{ width, height, data }`.
-fn image_from_js(value: &JsValue, which: &str) -> Result<Owned, JsValue> {
+fn image_from_js(value: &JsValue, which: &str) -> Result<Owned, Error> {
     if let Some(s) = value.as_string() {
         return Ok(Owned::Base64(s));
     }
@@ -68,17 +69,17 @@ fn image_from_js(value: &JsValue, which: &str) -> Result<Owned, JsValue> {
                 let dim = |v: f64| (v >= 0.0 && v <= f64::from(u32::MAX)).then_some(v as u32);
                 return match (dim(w), dim(h)) {
                     (Some(w), Some(h)) => Ok(Owned::Rgba(w, h, pixels)),
-                    _ => Err(js_error(&Error::BadFrame {
+                    _ => Err(Error::BadFrame {
                         reason: format!("width and height must be whole pixel counts, got {w}x{h}"),
-                    })),
+                    }),
                 };
             }
         }
     }
-    Err(js_error(&Error::bad_parameter(
+    Err(Error::bad_parameter(
         which,
         "expected a base64 string, a Uint8Array of JPEG/PNG bytes, or { width, height, data } RGBA pixels",
-    )))
+    ))
 }
 
 /// The face verifier, constructed from model bytes (their SHA-256 is checked).
@@ -115,37 +116,66 @@ impl Verifier {
         Ok(Verifier { inner })
     }
 
-    /// Compares two images. `options` may set `threshold` (0..1, default 0.7) and `facePolicy`
-    /// (`"single"`, the default, `"largest"` or `"central"`).
+    /// Compares two images. `options` may set `threshold` (0..1, default 0.7), `facePolicy`
+    /// (`"single"`, the default, `"largest"` or `"central"`) and `format` (`"vlens"`,
+    /// `"valify"`, `"deepvue"`, `"opencv"`, `"veriface"`). Without `format` it returns the
+    /// result and throws on error; with one, it returns the vendor's body for either, as the
+    /// vendor's API would send it.
     pub fn compare(
         &mut self,
         a: JsValue,
         b: JsValue,
         options: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let opts = compare_options(&options).map_err(|e| js_error(&e))?;
-        let (a, b) = (image_from_js(&a, "a")?, image_from_js(&b, "b")?);
-        let result = self
-            .inner
-            .compare(a.input(), b.input(), &opts)
-            .map_err(|e| js_error(&e))?;
-        to_js(&result)
+        let (opts, format) = compare_options(&options).map_err(|e| js_error(&e))?;
+        let outcome = image_from_js(&a, "a")
+            .and_then(|a| Ok((a, image_from_js(&b, "b")?)))
+            .and_then(|(a, b)| self.inner.compare(a.input(), b.input(), &opts));
+        match format {
+            None => to_js(&outcome.map_err(|e| js_error(&e))?),
+            Some(format) => {
+                let ctx = context().map_err(|e| js_error(&e))?;
+                let outcome = outcome.map_err(Failure::from);
+                to_js(&vendor::compare_response(format, &outcome, &ctx).body)
+            }
+        }
+    }
+
+    /// Answers a vendor request (`endpoint` path or URL, `body` the vendor's JSON request as an
+    /// object) as the vendor would: returns `{ status, body }`.
+    pub fn handle(&mut self, endpoint: &str, body: JsValue) -> Result<JsValue, JsValue> {
+        let body: serde_json::Value = serde_wasm_bindgen::from_value(body).map_err(|e| {
+            js_error(&Error::bad_parameter(
+                "body",
+                format!("not a JSON-like object ({e})"),
+            ))
+        })?;
+        let ctx = context().map_err(|e| js_error(&e))?;
+        let response = vendor::handle(
+            &mut self.inner,
+            Request {
+                endpoint,
+                body: &body,
+            },
+            ctx,
+        );
+        to_js(&response)
     }
 
     /// Every face in an image.
     pub fn detect(&mut self, image: JsValue) -> Result<JsValue, JsValue> {
-        let owned = image_from_js(&image, "image")?;
+        let owned = image_from_js(&image, "image").map_err(|e| js_error(&e))?;
         let result = self.inner.detect(owned.input()).map_err(|e| js_error(&e))?;
         to_js(&result)
     }
 }
 
-/// Reads `{ threshold, facePolicy }`; a present option of the wrong type is an error rather than
-/// silently falling back to the default, so a typo cannot loosen a decision.
-fn compare_options(options: &JsValue) -> Result<CompareOptions, Error> {
+/// Reads `{ threshold, facePolicy, format }`; a present option of the wrong type is an error
+/// rather than silently falling back to the default, so a typo cannot loosen a decision.
+fn compare_options(options: &JsValue) -> Result<(CompareOptions, Option<Format>), Error> {
     let mut opts = CompareOptions::default();
     if options.is_undefined() || options.is_null() {
-        return Ok(opts);
+        return Ok((opts, None));
     }
     if !options.is_object() {
         return Err(Error::bad_parameter(
@@ -174,7 +204,27 @@ fn compare_options(options: &JsValue) -> Result<CompareOptions, Error> {
             }
         };
     }
-    Ok(opts)
+    let format = get("format");
+    let format = if format.is_undefined() {
+        None
+    } else {
+        let name = format.as_string().unwrap_or_default();
+        Some(Format::parse(&name)?)
+    };
+    Ok((opts, format))
+}
+
+/// A fresh transaction id (UUID v4 from `crypto.getRandomValues`) and the current time.
+fn context() -> Result<Context, Error> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| Error::Inference {
+        reason: format!("crypto.getRandomValues is not available for the transaction id: {e}"),
+    })?;
+    Ok(Context {
+        transaction_id: vendor::uuid_v4(bytes),
+        timestamp_ms: js_sys::Date::now(),
+        ..Context::default()
+    })
 }
 
 fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {

@@ -22,6 +22,16 @@ export async function errors(vf: Veriface, a: Blob, b: ImageBitmap): Promise<str
   }
 }
 
+export async function vendors(vf: Veriface, a: File, b: File): Promise<number> {
+  const body = await vf.compare(a, b, { format: "vlens" });
+  const form = new FormData();
+  form.append("file_a", a);
+  form.append("file_b", b);
+  const { status } = await vf.handle("/v1/facematch", form);
+  const full: CompareResult = await vf.compare(a, b);
+  return status + Object.keys(body).length + full.evidence.inputs.length;
+}
+
 export async function misuse(vf: Veriface): Promise<void> {
   // @ts-expect-error a number is not an image
   await vf.compare(42, new Uint8Array());
@@ -29,4 +39,6 @@ export async function misuse(vf: Veriface): Promise<void> {
   await vf.compare("", "", { facePolicy: "biggest" });
   // @ts-expect-error results are snake_case, as the Rust structs serialise
   (await vf.compare("", "")).isMatch;
+  // @ts-expect-error only the five formats exist
+  await vf.compare("", "", { format: "aws" });
 }

@@ -1,0 +1,77 @@
+// An opt-in Service Worker that answers the KYC vendors' face-compare endpoints on the device,
+// so an app written against Vlens, Valify, Deepvue or the OpenCV FR server works offline with no
+// code change: its POST never leaves the browser. Register it from the page:
+//
+//   navigator.serviceWorker.register(new URL("veriface/service-worker.js", import.meta.url),
+//                                    { type: "module", scope: "/" });
+//
+// It answers POSTs to the vendors' paths on this origin (/v1/ocr/face/compare,
+// /api/v1/face/match/, /v1/facematch, /compare, /veriface/compare) and on the vendors' own hosts.
+// Options go in the script URL's query: `?embedder=dlib-resnet-v1&modelsUrl=/models/&hosts=off`
+// (`hosts=off`: same-origin paths only). Everything else passes through untouched.
+
+import { loadEngine } from "./engine.js";
+import { requestBody } from "./request.js";
+
+const params = new URL(self.location.href).searchParams;
+const VENDOR_HOSTS = params.get("hosts") === "off" ? [] : [
+  "api.vlenseg.com",
+  "valifystage.com",
+  "valify.me",
+  "production.deepvue.tech",
+  "sandbox.deepvue.tech",
+];
+const PATHS = [
+  /\/v1\/ocr\/face\/compare\/?$/,
+  /\/api\/v1\/face\/match\/?$/,
+  /\/v1\/facematch\/?$/,
+  /\/veriface\/compare\/?$/,
+  /\/compare\/?$/,
+];
+// The answer is made here, so the page may read it whatever origin it asked.
+const CORS = { "access-control-allow-origin": "*" };
+
+let engine = null;
+function getEngine() {
+  engine ??= loadEngine({
+    embedder: params.get("embedder") ?? undefined,
+    modelsUrl: params.get("modelsUrl") ?? undefined,
+  }, null).catch((err) => {
+    engine = null; // let the next request try again
+    throw err;
+  });
+  return engine;
+}
+
+self.addEventListener("install", () => self.skipWaiting());
+self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
+
+self.addEventListener("fetch", (event) => {
+  const { request } = event;
+  if (request.method !== "POST") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin && !VENDOR_HOSTS.includes(url.hostname)) return;
+  if (!PATHS.some((p) => p.test(url.pathname))) return;
+  event.respondWith(answer(request, url));
+});
+
+async function answer(request, url) {
+  const type = request.headers.get("content-type") ?? "";
+  let body = null;
+  try {
+    body = /multipart\/form-data|x-www-form-urlencoded/.test(type) ? await request.formData() : await request.text();
+  } catch {
+    // An unreadable body gets the vendor's answer to a malformed request, from `handle`.
+  }
+  try {
+    const { status, body: out } = (await getEngine()).handle(url.pathname, await requestBody(body));
+    return json(status, out);
+  } catch (err) {
+    // The pipeline could not start (models missing, say): the app gets a clear 503, not a hang.
+    return json(503, { message: `veriface could not answer on this device: ${err?.message ?? err}`, code: err?.code ?? "INFERENCE_FAILED" });
+  }
+}
+
+function json(status, body) {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...CORS } });
+}
