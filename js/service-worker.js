@@ -1,9 +1,11 @@
 // An opt-in Service Worker that answers the KYC vendors' face-compare endpoints on the device,
 // so an app written against Vlens, Valify, Deepvue or the OpenCV FR server works offline with no
-// code change: its POST never leaves the browser. Register it from the page:
+// code change: its POST never leaves the browser. Serve the package folder as it is (js/, pkg/,
+// models/ side by side, e.g. copied to /veriface/) and register it from the page:
 //
-//   navigator.serviceWorker.register(new URL("veriface/service-worker.js", import.meta.url),
-//                                    { type: "module", scope: "/" });
+//   navigator.serviceWorker.register("/veriface/js/service-worker.js", { type: "module", scope: "/" });
+//
+// The scope must cover the pages that call: serve it with `Service-Worker-Allowed: /`.
 //
 // It answers POSTs to the vendors' paths on this origin (/v1/ocr/face/compare,
 // /api/v1/face/match/, /v1/facematch, /compare, /veriface/compare) and on the vendors' own hosts.
