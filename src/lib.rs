@@ -28,6 +28,7 @@ pub mod embed;
 pub mod error;
 pub mod eval;
 pub mod image;
+pub mod liveness;
 pub mod models;
 pub mod report;
 pub mod vendor;

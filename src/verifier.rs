@@ -182,6 +182,25 @@ impl Verifier {
         }
     }
 
+    /// The per-frame quality checks (face found, alone, size, distance, border, cropping, head
+    /// angle) for one image, each with its value, threshold and verdict.
+    ///
+    /// # Errors
+    /// Decoding errors; `INFERENCE_FAILED`.
+    pub fn frame_quality(
+        &mut self,
+        input: ImageInput<'_>,
+        thresholds: &crate::liveness::quality::Thresholds,
+    ) -> Result<crate::liveness::quality::Geometry> {
+        let image = self.decode(input)?;
+        let faces = self.detector.detect(&image)?;
+        Ok(crate::liveness::quality::geometry(
+            &faces,
+            image.dimensions(),
+            thresholds,
+        ))
+    }
+
     /// Every face in an image.
     ///
     /// # Errors
