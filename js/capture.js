@@ -42,40 +42,55 @@ export async function captureFrames(video, options = {}) {
 
   return new Promise((resolve, reject) => {
     const frames = [];
-    const deadline = globalThis.performance.now() + timeoutMs;
-    let lastFrameMs = null;
     const gaps = [];
+    let lastFrameMs = null;
+    let settled = false;
+    let handle = null;
+    const finish = (fn, value) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (handle !== null && typeof video.cancelVideoFrameCallback === "function") video.cancelVideoFrameCallback(handle);
+      fn(value);
+    };
+    // The deadline runs on its own timer: a paused, ended or hidden video delivers no frame that
+    // could notice it.
+    const timer = setTimeout(() => {
+      gaps.sort((x, y) => x - y);
+      const median = gaps.length ? `${Math.round(gaps[gaps.length >> 1])} ms` : "no frame";
+      finish(reject, new VerifaceError("CAPTURE_FAILED", `could not capture ${count} frames within ${withinMs} ms in ${timeoutMs} ms (the video gave ${median} between frames): check the camera is playing and the tab visible`));
+    }, timeoutMs);
     const onFrame = (now, metadata) => {
-      // captureTime is set for camera streams; presentationTime otherwise. All share
-      // performance.now()'s time origin.
-      const [timestamp, source] = metadata?.captureTime !== undefined ? [metadata.captureTime, "captureTime"]
-        : metadata?.presentationTime !== undefined ? [metadata.presentationTime, "presentationTime"]
-        : [now, "performance.now"];
-      if (lastFrameMs !== null) gaps.push(timestamp - lastFrameMs);
-      lastFrameMs = timestamp;
-      const prev = frames[frames.length - 1];
-      if (!prev || timestamp - prev.timestamp >= minGapMs) {
-        frames.push(grab(timestamp, source));
-        // Slide the window: drop frames that make the span too long, keep the newest.
-        while (frames.length > 1 && timestamp - frames[0].timestamp > withinMs) frames.shift();
-        if (frames.length === count) {
-          resolve(frames);
-          return;
+      if (settled) return;
+      try {
+        // captureTime is set for camera streams; presentationTime otherwise. All share
+        // performance.now()'s time origin.
+        const [timestamp, source] = metadata?.captureTime !== undefined ? [metadata.captureTime, "captureTime"]
+          : metadata?.presentationTime !== undefined ? [metadata.presentationTime, "presentationTime"]
+          : [now, "performance.now"];
+        if (lastFrameMs !== null) gaps.push(timestamp - lastFrameMs);
+        lastFrameMs = timestamp;
+        const prev = frames[frames.length - 1];
+        if (!prev || timestamp - prev.timestamp >= minGapMs) {
+          frames.push(grab(timestamp, source));
+          // Slide the window: drop frames that make the span too long, keep the newest.
+          while (frames.length > 1 && timestamp - frames[0].timestamp > withinMs) frames.shift();
+          if (frames.length === count) {
+            finish(resolve, frames);
+            return;
+          }
         }
+        schedule();
+      } catch (err) {
+        const code = err?.name === "SecurityError" ? "TAINTED_IMAGE" : "CAPTURE_FAILED";
+        finish(reject, new VerifaceError(code, `reading a frame of the video failed (${err?.message ?? err})${code === "TAINTED_IMAGE" ? ": the video comes from another origin without CORS" : ""}`));
       }
-      if (globalThis.performance.now() > deadline) {
-        gaps.sort((x, y) => x - y);
-        const median = gaps.length ? Math.round(gaps[gaps.length >> 1]) : "no";
-        reject(new VerifaceError("CAPTURE_FAILED", `could not capture ${count} frames within ${withinMs} ms in ${timeoutMs} ms (the video delivers a frame every ${median} ms): check the camera is playing and not throttled`));
-        return;
-      }
-      schedule();
     };
     const schedule = () => {
       if (typeof video.requestVideoFrameCallback === "function") {
-        video.requestVideoFrameCallback(onFrame);
+        handle = video.requestVideoFrameCallback(onFrame);
       } else {
-        pollFrame(video, onFrame);
+        pollFrame(video, onFrame, () => settled);
       }
     };
     schedule();
@@ -99,9 +114,10 @@ function waitForFrame(video, timeoutMs) {
 }
 
 /** Fallback for browsers without requestVideoFrameCallback: a new frame is a new currentTime. */
-function pollFrame(video, callback) {
+function pollFrame(video, callback, stopped) {
   const seen = video.currentTime;
   const tick = (now) => {
+    if (stopped()) return;
     if (video.currentTime !== seen) callback(now, undefined);
     else requestAnimationFrame(tick);
   };

@@ -52,7 +52,9 @@ async function sha256Hex(bytes) {
 }
 
 async function openCache(enabled) {
-  if (!enabled || !globalThis.caches) return null;
+  // Without SubtleCrypto (an insecure context) nothing could tell a damaged or wrong cached
+  // file from a good one, so nothing is cached.
+  if (!enabled || !globalThis.caches || !globalThis.crypto?.subtle) return null;
   try {
     // Files of other veriface versions are dead weight in the user's storage: drop them.
     for (const name of await globalThis.caches.keys()) {
@@ -118,7 +120,12 @@ async function loadFile(spec, cache, progress) {
   if (!response.ok) {
     throw new VerifaceError("MODEL_FETCH_FAILED", `fetching ${spec.url} gave HTTP ${response.status}: check modelsUrl; the folder must serve ${spec.file}`);
   }
-  const bytes = await readWithProgress(response, (n) => progress(spec.file, n, "download"));
+  let bytes;
+  try {
+    bytes = await readWithProgress(response, (n) => progress(spec.file, n, "download"));
+  } catch (err) {
+    throw new VerifaceError("MODEL_FETCH_FAILED", `the download of ${spec.url} broke off (${err?.message ?? err}): check the connection and load again`);
+  }
   const actual = await sha256Hex(bytes);
   if (actual !== null && actual !== spec.sha256) {
     throw new VerifaceError("MODEL_HASH_MISMATCH", `${spec.file} from ${spec.url} has SHA-256 ${actual}, expected ${spec.sha256}: the file is damaged or not the one veriface was calibrated for; serve the file from the package`);
@@ -163,7 +170,12 @@ export async function loadEngine(options, onProgress) {
   // The wasm compiles while the models download.
   const wasmReady = loadFile(files[0], cache, progress).then(async ({ bytes, fromCache }) => {
     const t = now();
-    const module = await WebAssembly.compile(bytes);
+    let module;
+    try {
+      module = await WebAssembly.compile(bytes);
+    } catch (err) {
+      throw new VerifaceError("INFERENCE_FAILED", `this browser cannot compile the veriface module (${err?.message ?? err}): it needs WebAssembly with SIMD (Chrome 91+, Firefox 89+, Safari 16.4+)`);
+    }
     await init({ module_or_path: module });
     return { compileMs: now() - t, fromCache };
   });

@@ -194,7 +194,11 @@ export declare class Veriface {
   private constructor();
   readonly info: LoadInfo;
   compare(a: ImageSource, b: ImageSource, options?: CompareOptions & { format?: undefined }): Promise<CompareResult>;
-  /** With a format: the vendor's response body, for errors as well (it does not reject on them). */
+  /**
+   * With a format: the vendor's response body, for pipeline errors as well (no face, bad image...),
+   * as the vendor's API would answer. It still rejects, with a VerifaceError, on what never reaches
+   * the pipeline: bad options, an unreadable element (TAINTED_IMAGE), a closed verifier.
+   */
   compare(a: ImageSource, b: ImageSource, options: CompareOptions & { format: VendorFormat }): Promise<VendorBody>;
   /**
    * Answers a vendor request as the vendor's server would. `endpoint`: its path or URL;

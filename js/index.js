@@ -8,7 +8,7 @@
 // By default the pipeline runs in a Web Worker (`worker: false` keeps it on the main thread).
 // Either way no image leaves the page: the only requests are for the wasm and model files.
 
-import { VerifaceError } from "./errors.js";
+import { VerifaceError, toVerifaceError } from "./errors.js";
 import { prepareImage } from "./input.js";
 import { requestBody } from "./request.js";
 
@@ -59,6 +59,9 @@ class WorkerTransport {
 
   terminate() {
     this.worker.terminate();
+    const err = new VerifaceError("VERIFIER_CLOSED", "this Veriface was closed while the call was running: call Veriface.load() again");
+    for (const call of this.pending.values()) call.reject(err);
+    this.pending.clear();
   }
 }
 
@@ -80,6 +83,23 @@ class LocalTransport {
   }
 }
 
+/** Awaits `promise`, turning whatever it throws (a DOMException, say) into a VerifaceError. */
+async function coded(promise, fallbackCode) {
+  try {
+    return await promise;
+  } catch (err) {
+    throw toVerifaceError(err, fallbackCode);
+  }
+}
+
+/** `url` made absolute against the page (a folder URL keeps its trailing slash). */
+function absolute(url, folder) {
+  if (url === undefined || url === null) return undefined;
+  let text = String(url);
+  if (folder && !text.endsWith("/")) text += "/";
+  return new URL(text, globalThis.location?.href).href;
+}
+
 export class Veriface {
   /**
    * Fetches (or reads from the cache) the wasm module and the models, checks their SHA-256 and
@@ -92,8 +112,10 @@ export class Veriface {
       embedder: rest.embedder,
       cache: rest.cache,
       manifest: rest.manifest,
-      modelsUrl: rest.modelsUrl === undefined ? undefined : String(rest.modelsUrl),
-      wasmUrl: rest.wasmUrl === undefined ? undefined : String(rest.wasmUrl),
+      // Resolved here, against the page: inside the worker a relative URL would resolve
+      // against the worker script instead.
+      modelsUrl: absolute(rest.modelsUrl, true),
+      wasmUrl: absolute(rest.wasmUrl, false),
     };
     if (worker) {
       let w;
@@ -111,9 +133,13 @@ export class Veriface {
         throw err;
       }
     }
-    const { loadEngine } = await import("./engine.js");
-    const engine = await loadEngine(engineOptions, onProgress);
-    return new Veriface(new LocalTransport(engine), engine.info);
+    try {
+      const { loadEngine } = await import("./engine.js");
+      const engine = await loadEngine(engineOptions, onProgress);
+      return new Veriface(new LocalTransport(engine), engine.info);
+    } catch (err) {
+      throw toVerifaceError(err, "INFERENCE_FAILED");
+    }
   }
 
   /** @private use Veriface.load() */
@@ -131,14 +157,16 @@ export class Veriface {
    */
   async compare(a, b, options = {}) {
     this.#check();
-    const [pa, pb] = await Promise.all([prepareImage(a, "a"), prepareImage(b, "b")]);
+    const [pa, pb] = await coded(Promise.all([prepareImage(a, "a"), prepareImage(b, "b")]), "BAD_PARAMETER");
+    this.#check();
     return this.transport.call("compare", [pa.image, pb.image, options], [...pa.transfer, ...pb.transfer]);
   }
 
   /** Every face in `image`, with boxes, landmarks and detector scores. */
   async detect(image) {
     this.#check();
-    const p = await prepareImage(image, "image");
+    const p = await coded(prepareImage(image, "image"), "BAD_PARAMETER");
+    this.#check();
     return this.transport.call("detect", [p.image], p.transfer);
   }
 
@@ -149,7 +177,9 @@ export class Veriface {
    */
   async handle(endpoint, body) {
     this.#check();
-    return this.transport.call("handle", [String(endpoint), await requestBody(body)]);
+    const request = await coded(requestBody(body), "BAD_PARAMETER");
+    this.#check();
+    return this.transport.call("handle", [String(endpoint), request]);
   }
 
   /** Frees the wasm memory and stops the worker. The instance cannot be used afterwards. */

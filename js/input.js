@@ -35,7 +35,11 @@ export async function prepareImage(input, which = "image") {
     return { image: bytes, transfer: [bytes.buffer] };
   }
   if (isPixels(input)) {
-    return { image: { width: input.width, height: input.height, data: input.data }, transfer: [] };
+    const { data } = input;
+    if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray || data instanceof ArrayBuffer || Array.isArray(data))) {
+      throw new VerifaceError("BAD_FRAME", `the RGBA frame given as \`${which}\` is malformed: \`data\` must be a Uint8Array, Uint8ClampedArray, ArrayBuffer or array of bytes`);
+    }
+    return { image: { width: input.width, height: input.height, data }, transfer: [] };
   }
   const source = drawable(input);
   if (source) return drawPixels(source, which);

@@ -33,7 +33,9 @@ export async function requestBody(body) {
   if (!entries) return body ?? null;
   const out = {};
   for (const [key, value] of entries) {
-    if (typeof Blob === "function" && value instanceof Blob) {
+    if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
+      out[key] = await dataUrl(new Blob([value]));
+    } else if (typeof Blob === "function" && value instanceof Blob) {
       out[key] = await dataUrl(value);
       if (typeof value.name === "string" && !(`${key}_name` in out)) out[`${key}_name`] = value.name;
     } else {

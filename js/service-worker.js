@@ -9,8 +9,10 @@
 //
 // It answers POSTs to the vendors' paths on this origin (/v1/ocr/face/compare,
 // /api/v1/face/match/, /v1/facematch, /compare, /veriface/compare) and on the vendors' own hosts.
-// Options go in the script URL's query: `?embedder=dlib-resnet-v1&modelsUrl=/models/&hosts=off`
-// (`hosts=off`: same-origin paths only). Everything else passes through untouched.
+// Paths must match exactly (an app's own /api/products/compare is left alone); `prefix` adds a
+// path prefix for same-origin calls. Options go in the script URL's query:
+// `?embedder=dlib-resnet-v1&modelsUrl=/models/&prefix=/kyc&hosts=off` (`hosts=off`: same-origin
+// paths only). Everything else passes through untouched.
 
 import { loadEngine } from "./engine.js";
 import { requestBody } from "./request.js";
@@ -23,13 +25,19 @@ const VENDOR_HOSTS = params.get("hosts") === "off" ? [] : [
   "production.deepvue.tech",
   "sandbox.deepvue.tech",
 ];
-const PATHS = [
-  /\/v1\/ocr\/face\/compare\/?$/,
-  /\/api\/v1\/face\/match\/?$/,
-  /\/v1\/facematch\/?$/,
-  /\/veriface\/compare\/?$/,
-  /\/compare\/?$/,
-];
+const PATHS = ["/v1/ocr/face/compare", "/api/v1/face/match", "/v1/facematch", "/veriface/compare", "/compare"];
+const PREFIX = (params.get("prefix") ?? "").replace(/\/+$/, "");
+
+/** The vendor path `pathname` is, on this origin (after the prefix) or a vendor host; or null. */
+function vendorPath(url) {
+  const path = url.pathname.replace(/\/+$/, "");
+  if (url.origin === self.location.origin) {
+    if (!path.startsWith(PREFIX)) return null;
+    const rest = path.slice(PREFIX.length);
+    return PATHS.includes(rest) ? rest : null;
+  }
+  return VENDOR_HOSTS.includes(url.hostname) && PATHS.includes(path) ? path : null;
+}
 // The answer is made here, so the page may read it whatever origin it asked.
 const CORS = { "access-control-allow-origin": "*" };
 
@@ -51,13 +59,12 @@ self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim(
 self.addEventListener("fetch", (event) => {
   const { request } = event;
   if (request.method !== "POST") return;
-  const url = new URL(request.url);
-  if (url.origin !== self.location.origin && !VENDOR_HOSTS.includes(url.hostname)) return;
-  if (!PATHS.some((p) => p.test(url.pathname))) return;
-  event.respondWith(answer(request, url));
+  const path = vendorPath(new URL(request.url));
+  if (path === null) return;
+  event.respondWith(answer(request, path));
 });
 
-async function answer(request, url) {
+async function answer(request, path) {
   const type = request.headers.get("content-type") ?? "";
   let body = null;
   try {
@@ -66,7 +73,7 @@ async function answer(request, url) {
     // An unreadable body gets the vendor's answer to a malformed request, from `handle`.
   }
   try {
-    const { status, body: out } = (await getEngine()).handle(url.pathname, await requestBody(body));
+    const { status, body: out } = (await getEngine()).handle(path, await requestBody(body));
     return json(status, out);
   } catch (err) {
     // The pipeline could not start (models missing, say): the app gets a clear 503, not a hang.

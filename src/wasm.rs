@@ -65,6 +65,17 @@ fn image_from_js(value: &JsValue, which: &str) -> Result<Owned, Error> {
         let (w, h, data) = (get("width"), get("height"), get("data"));
         if let (Some(w), Some(h)) = (w.as_f64(), h.as_f64()) {
             if !data.is_undefined() {
+                // Only types `Uint8Array::new` takes without throwing: a JS exception raised
+                // inside a `&mut self` method would leave the object borrowed for good.
+                let typed = data.is_instance_of::<Uint8Array>()
+                    || data.is_instance_of::<js_sys::Uint8ClampedArray>()
+                    || data.is_instance_of::<js_sys::ArrayBuffer>()
+                    || js_sys::Array::is_array(&data);
+                if !typed {
+                    return Err(Error::BadFrame {
+                        reason: "`data` must be a Uint8Array, Uint8ClampedArray, ArrayBuffer or array of RGBA bytes".into(),
+                    });
+                }
                 let pixels = Uint8Array::new(&data).to_vec();
                 let dim = |v: f64| (v >= 0.0 && v <= f64::from(u32::MAX)).then_some(v as u32);
                 return match (dim(w), dim(h)) {
@@ -190,6 +201,16 @@ fn compare_options(options: &JsValue) -> Result<(CompareOptions, Option<Format>)
             .as_f64()
             .ok_or_else(|| Error::bad_parameter("threshold", "must be a number between 0 and 1"))?;
     }
+    let format = get("format");
+    let format = if format.is_undefined() {
+        None
+    } else {
+        let name = format.as_string().unwrap_or_default();
+        Some(Format::parse(&name)?)
+    };
+    if let Some(format) = format {
+        opts.face_policy = format.default_face_policy();
+    }
     let policy = get("facePolicy");
     if !policy.is_undefined() {
         opts.face_policy = match policy.as_string().as_deref() {
@@ -204,13 +225,6 @@ fn compare_options(options: &JsValue) -> Result<(CompareOptions, Option<Format>)
             }
         };
     }
-    let format = get("format");
-    let format = if format.is_undefined() {
-        None
-    } else {
-        let name = format.as_string().unwrap_or_default();
-        Some(Format::parse(&name)?)
-    };
     Ok((opts, format))
 }
 

@@ -154,12 +154,6 @@ fn error_outcomes_match_schema_and_golden_in_every_format() {
             ),
         ),
         (
-            "missing_field",
-            Err(Failure::Missing {
-                field: "face_image2".into(),
-            }),
-        ),
-        (
             "internal_error",
             Err(Failure::Pipeline(Error::Inference {
                 reason: "synthetic".into(),
@@ -169,6 +163,21 @@ fn error_outcomes_match_schema_and_golden_in_every_format() {
     for (name, outcome) in &cases {
         assert!(outcome.is_err(), "{name} should fail");
         check_all_formats(name, outcome);
+    }
+    // A missing second image, under each vendor's own field name.
+    for (format, field) in [
+        (Format::Vlens, "face_image2"),
+        (Format::Valify, "second_img"),
+        (Format::Deepvue, "file_b"),
+        (Format::Opencv, "ref_face_base_64"),
+        (Format::Veriface, "b"),
+    ] {
+        let failure = Err(Failure::Missing {
+            field: field.into(),
+        });
+        let response = vendor::compare_response(format, &failure, &ctx());
+        validate(format, &response.body, "missing_field");
+        golden(&format!("{}/missing_field", format.name()), &response);
     }
     // The pipeline's own codes, as the cases above were meant to produce.
     let codes: Vec<&str> = cases
@@ -182,7 +191,6 @@ fn error_outcomes_match_schema_and_golden_in_every_format() {
             "UNSUPPORTED_FORMAT",
             "CORRUPT_IMAGE",
             "EMPTY_INPUT",
-            "BAD_PARAMETER",
             "BAD_PARAMETER",
             "INFERENCE_FAILED"
         ]

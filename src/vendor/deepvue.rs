@@ -84,6 +84,9 @@ pub(super) fn compare(outcome: &Result<CompareResult, Failure>, ctx: &Context) -
         Err(f @ Failure::Invalid { field, .. }) => {
             fastapi_validation(Some(field), f.message(), "value_error")
         }
+        Err(f @ Failure::Pipeline(Error::BadParameter { name, .. })) => {
+            fastapi_validation(Some(name), f.message(), "value_error")
+        }
         Err(f) if f.status() >= 500 => Response {
             status: 500,
             body: to_value(&Detail {

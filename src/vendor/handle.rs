@@ -85,8 +85,12 @@ pub fn handle(verifier: &mut Verifier, request: Request<'_>, mut ctx: Context) -
                 *slot = Some(v.to_string());
             }
         }
+        // A client's own transaction id links calls, as with Vlens; an empty one is no id, and
+        // the fresh UUID stays.
         if let Ok(Some(v)) = text("transaction_id") {
-            ctx.transaction_id = v.to_string();
+            if !v.trim().is_empty() {
+                ctx.transaction_id = v.to_string();
+            }
         }
     }
     if format == Format::Valify

@@ -63,6 +63,16 @@ impl Format {
         }
     }
 
+    /// The face policy a compare in this shape uses unless the caller sets one: the largest face
+    /// for Deepvue and OpenCV FR, whose pages define no error for several faces (and ID cards
+    /// carry a second, small portrait); exactly one prominent face otherwise.
+    pub fn default_face_policy(self) -> crate::verifier::FacePolicy {
+        match self {
+            Format::Deepvue | Format::Opencv => crate::verifier::FacePolicy::Largest,
+            _ => crate::verifier::FacePolicy::Single,
+        }
+    }
+
     /// Parses a format name.
     ///
     /// # Errors
@@ -259,7 +269,8 @@ struct ValidationItem {
 /// as a whole.
 fn fastapi_validation(field: Option<&str>, msg: String, kind: &'static str) -> Response {
     let mut loc = vec!["body".to_string()];
-    loc.extend(field.map(str::to_string));
+    // A failure of the body as a whole is located at "body" alone.
+    loc.extend(field.filter(|f| *f != "body").map(str::to_string));
     Response {
         status: 422,
         body: to_value(&Validation {

@@ -66,7 +66,11 @@ fn error(f: &Failure, lang: Lang) -> Response {
         }),
     };
     match f {
-        Failure::Missing { .. } => plain(400, BAD_REQUEST_EN, BAD_REQUEST_AR),
+        // The page's one wording for a missing parameter or invalid json covers a mistyped
+        // field too.
+        Failure::Missing { .. } | Failure::Invalid { .. } => {
+            plain(400, BAD_REQUEST_EN, BAD_REQUEST_AR)
+        }
         Failure::Pipeline(Error::UnsupportedFormat { .. }) => {
             plain(415, "Unsupported Media Type", "نوع الوسائط غير مدعوم")
         }

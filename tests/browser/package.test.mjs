@@ -210,6 +210,21 @@ test("every error reaches JS as a VerifaceError with its code", { skip: skipEval
       CORRUPT_IMAGE: () => vf.compare(jpeg.slice(0, jpeg.length >> 1), face),
       IMAGE_TOO_LARGE: () => vf.compare(hugePng, face),
       BAD_FRAME: () => vf.compare({ width: 10, height: 10, data: new Uint8Array(7) }, face),
+      BAD_FRAME_data: () => vf.compare({ width: 1, height: 1, data: -1 }, face),
+      BAD_FRAME_wasm: async () => {
+        // Straight into the wasm class: a `data` Uint8Array cannot take must be refused before
+        // it throws inside a method (which would leave the object unusable), and the object
+        // must still work afterwards.
+        const { default: init, Verifier } = await import("/pkg/veriface.js");
+        await init({ module_or_path: "/pkg/veriface_bg.wasm" });
+        const v = new Verifier(await bytes("/models/retinaface_mnet025.onnx"), await bytes("/models/faceplugin_fr_feature.onnx"));
+        let code = null;
+        try { v.detect({ width: 1, height: 1, data: -1 }); } catch (e) { code = e.code; }
+        const after = v.detect(face).faces.length;
+        v.free();
+        if (code === "BAD_FRAME" && after === 1) throw Object.assign(new Error("refused, and still usable"), { code });
+        return { code, after };
+      },
       NO_FACE: () => vf.compare(grey, face),
       MULTIPLE_FACES: async () => vf.compare(await bytes(TWO), face),
       BAD_PARAMETER: () => vf.compare(face, face, { threshold: 1.5 }),
@@ -247,14 +262,26 @@ test("every error reaches JS as a VerifaceError with its code", { skip: skipEval
         v2.close();
         return v2.compare(face, face);
       },
+      VERIFIER_CLOSED_input: async () => {
+        // Closed while a call is running in the worker: the call is rejected, not left hanging.
+        const v3 = await Veriface.load();
+        const pending = v3.compare(face, face);
+        await new Promise((r) => setTimeout(r, 0));
+        v3.close();
+        return pending;
+      },
     };
     const results = {};
     for (const [name, fn] of Object.entries(cases)) results[name] = await codeOf(fn);
+    // After every one of those errors the verifier still works.
+    results.still_usable = (await vf.detect(face)).faces.length;
     vf.close();
     return results;
   }, { OBAMA, TWO, origin: server.origin, otherOrigin: server.otherOrigin });
+  assert.equal(out.still_usable, 1);
+  delete out.still_usable;
   for (const [name, r] of Object.entries(out)) {
-    const want = name.replace(/_(input|policy|wasm)$/, "");
+    const want = name.replace(/_(input|policy|wasm|data)$/, "");
     assert.equal(r.code, want, `${name}: got ${JSON.stringify(r)}`);
     assert.ok(r.message && r.message.length > 20, `${name}: message ${r.message}`);
   }
@@ -262,7 +289,7 @@ test("every error reaches JS as a VerifaceError with its code", { skip: skipEval
   const dts = await readFile(new URL("../../js/index.d.ts", import.meta.url), "utf8");
   const readme = await readFile(new URL("../../README.md", import.meta.url), "utf8");
   const declared = [...dts.match(/type ErrorCode =([^;]*);/)[1].matchAll(/"(\w+)"/g)].map((m) => m[1]);
-  const raised = new Set(Object.keys(out).map((n) => n.replace(/_(input|policy|wasm)$/, "")));
+  const raised = new Set(Object.keys(out).map((n) => n.replace(/_(input|policy|wasm|data)$/, "")));
   raised.add("WORKER_FAILED"); // raised in its own test below (it needs a CSP header)
   assert.deepEqual([...raised].sort(), [...declared].sort());
   for (const code of declared) assert.ok(readme.includes(`| \`${code}\` |`), `${code} is not in the README's error tables`);

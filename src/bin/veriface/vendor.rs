@@ -43,9 +43,13 @@ pub fn compare(
     options: &CompareOptions,
     format: Format,
 ) -> veriface::Result<bool> {
+    let options = CompareOptions {
+        face_policy: format.default_face_policy(),
+        ..*options
+    };
     let outcome = match (read(a), read(b)) {
         (Ok(ba), Ok(bb)) => v
-            .compare(ImageInput::Encoded(&ba), ImageInput::Encoded(&bb), options)
+            .compare(ImageInput::Encoded(&ba), ImageInput::Encoded(&bb), &options)
             .map_err(Failure::from),
         (Err(e), _) | (_, Err(e)) => return Err(e),
     };
