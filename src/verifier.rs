@@ -182,23 +182,22 @@ impl Verifier {
         }
     }
 
-    /// The per-frame quality checks (face found, alone, size, distance, border, cropping, head
-    /// angle) for one image, each with its value, threshold and verdict.
+    /// Every single-frame check for one image (face found, alone, size, distance, border,
+    /// cropping, head angle; with `models`, eyes open and the passive anti-spoofing score), each
+    /// with its value, threshold and verdict.
     ///
     /// # Errors
     /// Decoding errors; `INFERENCE_FAILED`.
-    pub fn frame_quality(
+    pub fn frame_report(
         &mut self,
         input: ImageInput<'_>,
-        thresholds: &crate::liveness::quality::Thresholds,
-    ) -> Result<crate::liveness::quality::Geometry> {
+        models: Option<&crate::liveness::frame::PassiveModels>,
+        geometry: &crate::liveness::quality::Thresholds,
+        limits: &crate::liveness::frame::ModelThresholds,
+    ) -> Result<crate::liveness::frame::FrameReport> {
         let image = self.decode(input)?;
         let faces = self.detector.detect(&image)?;
-        Ok(crate::liveness::quality::geometry(
-            &faces,
-            image.dimensions(),
-            thresholds,
-        ))
+        crate::liveness::frame::report(&image, &faces, models, geometry, limits)
     }
 
     /// Every face in an image.

@@ -5,13 +5,19 @@
 mod common;
 
 use image::{imageops, Rgb, RgbImage};
+use veriface::liveness::frame::ModelThresholds;
 use veriface::liveness::quality::{Code, Thresholds};
 use veriface::ImageInput;
 
 fn failed(v: &mut veriface::Verifier, img: &RgbImage) -> Vec<Code> {
     let png = common::png(img);
     let g = v
-        .frame_quality(ImageInput::Encoded(&png), &Thresholds::default())
+        .frame_report(
+            ImageInput::Encoded(&png),
+            None,
+            &Thresholds::default(),
+            &ModelThresholds::default(),
+        )
         .expect("quality runs");
     g.checks
         .iter()

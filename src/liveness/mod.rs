@@ -6,6 +6,7 @@
 //! eye-state and passive anti-spoofing models are in `models/` with their classes established
 //! (docs/liveness.md); the across-frame checks and the combined decision come next.
 
+pub mod frame;
 pub mod passive;
 pub mod pose;
 pub mod quality;

@@ -70,6 +70,15 @@ enum Command {
         /// Second image.
         b: PathBuf,
     },
+    /// The single-frame liveness checks (face found, alone, size, distance, border, cropping,
+    /// head angle, eyes open, passive anti-spoofing), each with value, threshold and verdict.
+    Frame {
+        /// Image (JPEG or PNG): a camera frame.
+        image: PathBuf,
+        /// Print the full report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// List the faces in an image.
     Detect {
         /// Image (JPEG or PNG).
@@ -185,6 +194,39 @@ fn run(cli: Cli) -> veriface::Result<bool> {
                 })?;
             }
         }
+        Command::Frame { image, json } => {
+            let mut v = load_verifier(&models_dir, cli.model.as_deref())?;
+            let models = load_passive(&models_dir)?;
+            let bytes = read(&image)?;
+            let start = std::time::Instant::now();
+            let r = v.frame_report(
+                ImageInput::Encoded(&bytes),
+                Some(&models),
+                &Default::default(),
+                &Default::default(),
+            )?;
+            let ms = start.elapsed().as_secs_f64() * 1000.0;
+            if json {
+                let mut value = serde_json::to_value(&r).unwrap_or_default();
+                if let Some(map) = value.as_object_mut() {
+                    map.insert("total_ms".into(), ms.into());
+                }
+                println!("{}", to_json(&value));
+            } else {
+                println!("{} ({:.0} ms)", if r.passed { "PASS" } else { "FAIL" }, ms);
+                for c in &r.checks {
+                    let code = serde_json::to_value(c.code).unwrap_or_default();
+                    println!(
+                        "  {:<22} {:>9.3}  limit {:>7.3}  {}",
+                        code.as_str().unwrap_or_default(),
+                        c.value,
+                        c.threshold,
+                        if c.passed { "ok" } else { "FAIL" }
+                    );
+                }
+            }
+            return Ok(r.passed);
+        }
         Command::Handle { endpoint, body } => {
             let mut v = load_verifier(&models_dir, cli.model.as_deref())?;
             return vendor::handle(&mut v, &endpoint, &body);
@@ -237,6 +279,23 @@ pub fn load_verifier(dir: &Path, embedder: Option<&str>) -> veriface::Result<Ver
         },
         embedder,
     )
+}
+
+/// Loads the eye-state and anti-spoofing classifiers named in the manifest from `dir`.
+pub fn load_passive(dir: &Path) -> veriface::Result<veriface::liveness::frame::PassiveModels> {
+    use veriface::liveness::passive::{AntiSpoof, EyeState};
+    let manifest = active_manifest()?;
+    let missing = |what: &str| {
+        veriface::Error::bad_parameter("--manifest", format!("the manifest lists no {what} model"))
+    };
+    let live = manifest.liveness.ok_or_else(|| missing("liveness"))?;
+    let eye = manifest.eye.ok_or_else(|| missing("eye"))?;
+    let live_bytes = read(&dir.join(&live.file.file))?;
+    let eye_bytes = read(&dir.join(&eye.file.file))?;
+    Ok(veriface::liveness::frame::PassiveModels {
+        anti_spoof: AntiSpoof::new(live, &live_bytes)?,
+        eyes: EyeState::new(eye, &eye_bytes)?,
+    })
 }
 
 pub fn to_json<T: serde::Serialize>(value: &T) -> String {
