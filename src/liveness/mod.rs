@@ -10,3 +10,4 @@ pub mod frame;
 pub mod passive;
 pub mod pose;
 pub mod quality;
+pub mod session;

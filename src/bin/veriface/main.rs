@@ -79,6 +79,22 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Liveness from 2 to 5 frames captured within --max-span-ms (work in progress: the decision
+    /// rule is provisional, docs/liveness.md).
+    Liveness {
+        /// The frames, in capture order.
+        #[arg(required = true, num_args = 2..=5)]
+        frames: Vec<PathBuf>,
+        /// Capture times in ms, comma-separated, one per frame (e.g. 0,160,320).
+        #[arg(long, value_delimiter = ',')]
+        timestamps: Option<Vec<f64>>,
+        /// Longest allowed span from the first frame to the last.
+        #[arg(long, default_value_t = 500.0)]
+        max_span_ms: f64,
+        /// Print the full result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// List the faces in an image.
     Detect {
         /// Image (JPEG or PNG).
@@ -226,6 +242,86 @@ fn run(cli: Cli) -> veriface::Result<bool> {
                 }
             }
             return Ok(r.passed);
+        }
+        Command::Liveness {
+            frames,
+            timestamps,
+            max_span_ms,
+            json,
+        } => {
+            use veriface::liveness::session::{self, Frame, LivenessOptions};
+            let mut v = load_verifier(&models_dir, cli.model.as_deref())?;
+            let models = load_passive(&models_dir)?;
+            let bytes: Vec<Vec<u8>> = frames.iter().map(|f| read(f)).collect::<Result<_, _>>()?;
+            if let Some(t) = &timestamps {
+                if t.len() != frames.len() {
+                    return Err(veriface::Error::bad_parameter(
+                        "--timestamps",
+                        format!(
+                            "give one per frame: {} frames, {} timestamps",
+                            frames.len(),
+                            t.len()
+                        ),
+                    ));
+                }
+            }
+            let input: Vec<Frame<'_>> = bytes
+                .iter()
+                .enumerate()
+                .map(|(i, b)| Frame {
+                    image: ImageInput::Encoded(b),
+                    timestamp_ms: timestamps.as_ref().and_then(|t| t.get(i).copied()),
+                })
+                .collect();
+            let options = LivenessOptions {
+                max_span_ms,
+                ..LivenessOptions::default()
+            };
+            let r = session::check(&mut v, &models, &input, &options)?;
+            if json {
+                println!("{}", to_json(&r));
+            } else {
+                println!(
+                    "{} (mean p(live) {:.3})",
+                    if r.is_live { "LIVE" } else { "NOT LIVE" },
+                    r.live_mean
+                );
+                for (i, f) in r.frames.iter().enumerate() {
+                    let failed: Vec<String> = f
+                        .checks
+                        .iter()
+                        .filter(|c| !c.passed)
+                        .map(|c| {
+                            serde_json::to_value(c.code)
+                                .unwrap_or_default()
+                                .as_str()
+                                .unwrap_or_default()
+                                .to_string()
+                        })
+                        .collect();
+                    println!(
+                        "  frame {}: {}",
+                        i + 1,
+                        if failed.is_empty() {
+                            "ok".into()
+                        } else {
+                            failed.join(", ")
+                        }
+                    );
+                }
+                for c in &r.sequence {
+                    let code = serde_json::to_value(c.code).unwrap_or_default();
+                    println!(
+                        "  {:<20} {:>8.4}  limit {:>6.3}  {}{}",
+                        code.as_str().unwrap_or_default(),
+                        c.value,
+                        c.threshold,
+                        if c.passed { "ok" } else { "FAIL" },
+                        if c.decisive { "" } else { " (reported only)" }
+                    );
+                }
+            }
+            return Ok(r.is_live);
         }
         Command::Handle { endpoint, body } => {
             let mut v = load_verifier(&models_dir, cli.model.as_deref())?;
