@@ -5,6 +5,7 @@
 
 mod draw;
 mod lfw;
+mod liveness_eval;
 mod vendor;
 
 use std::path::{Path, PathBuf};
@@ -117,6 +118,9 @@ enum Command {
 enum EvalCommand {
     /// The standard LFW verification protocol over DIR/pairs.txt and DIR/images.
     Lfw(lfw::LfwArgs),
+    /// Liveness over the labelled spoof data in the eval folder: APCER per attack type, BPCER,
+    /// ACER (ISO/IEC 30107-3).
+    Liveness(liveness_eval::LivenessArgs),
 }
 
 fn main() -> ExitCode {
@@ -333,6 +337,9 @@ fn run(cli: Cli) -> veriface::Result<bool> {
         Command::Eval {
             which: EvalCommand::Lfw(args),
         } => lfw::run(&models_dir, cli.model.as_deref(), &args)?,
+        Command::Eval {
+            which: EvalCommand::Liveness(args),
+        } => return liveness_eval::run(&models_dir, cli.model.as_deref(), &args),
     }
     Ok(true)
 }
