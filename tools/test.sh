@@ -19,6 +19,12 @@ if ! rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unkno
   rustup target add wasm32-unknown-unknown
 fi
 
+# ffmpeg for the tests that read the eval videos (eval liveness, the fake camera): Debian's if
+# present, else the static build in the imageio-ffmpeg wheel.
+if ! command -v ffmpeg >/dev/null 2>&1 && ! python3 -c "import imageio_ffmpeg" 2>/dev/null; then
+  python3 -m pip install -q imageio-ffmpeg
+fi
+
 echo "== model files"
 bash tools/fetch_models.sh --check-only
 echo "== cargo fmt --check"
