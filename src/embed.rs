@@ -4,14 +4,11 @@
 //! only turns pixels into the network's tensor, as the manifest entry describes, and runs it.
 
 use image::RgbImage;
-use tract_onnx::prelude::*;
 
 use crate::align::{similarity_transform, warp};
 use crate::detect::Face;
 use crate::error::{Error, Result};
-use crate::models::{ColorOrder, EmbedderSpec, Metric};
-
-type Plan = std::sync::Arc<TypedRunnableModel>;
+use crate::models::{load_plan, run_plan, ColorOrder, EmbedderSpec, Metric, Plan};
 
 /// An embedding network with its optimised plan.
 pub struct Embedder {
@@ -27,12 +24,7 @@ impl Embedder {
     /// `INFERENCE_FAILED` if tract cannot load the model.
     pub fn new(spec: EmbedderSpec, onnx: &[u8]) -> Result<Self> {
         let s = spec.input_size as usize;
-        let plan = tract_onnx::onnx()
-            .model_for_read(&mut std::io::Cursor::new(onnx))
-            .and_then(|m| m.with_input_fact(0, f32::fact([1, 3, s, s]).into()))
-            .and_then(|m| m.into_optimized())
-            .and_then(|m| m.into_runnable())
-            .map_err(Error::inference)?;
+        let plan = load_plan(onnx, [1, 3, s, s])?;
         Ok(Embedder { spec, plan })
     }
 
@@ -108,20 +100,7 @@ impl Embedder {
             }
         }
         let s = side as usize;
-        let input = Tensor::from_shape(&[1, 3, s, s], &data).map_err(Error::inference)?;
-        let outputs = self
-            .plan
-            .run(tvec!(input.into()))
-            .map_err(Error::inference)?;
-        let out = outputs
-            .first()
-            .ok_or_else(|| Error::inference("embedder produced no output"))?;
-        let v: Vec<f32> = out
-            .to_plain_array_view::<f32>()
-            .map_err(Error::inference)?
-            .iter()
-            .copied()
-            .collect();
+        let v = run_plan(&self.plan, [1, 3, s, s], &data)?;
         if v.len() != self.spec.dimensions {
             return Err(Error::inference(format!(
                 "embedder output has {} values, the manifest says {}",

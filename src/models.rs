@@ -225,3 +225,40 @@ pub fn verify(spec: &FileSpec, bytes: &[u8]) -> Result<()> {
         })
     }
 }
+
+/// An optimised, runnable tract plan.
+pub(crate) type Plan = std::sync::Arc<tract_onnx::prelude::TypedRunnableModel>;
+
+/// Parses ONNX bytes (hash-checked by the caller) and optimises them for one fixed input shape,
+/// once: the plan is kept and reused for every image.
+///
+/// # Errors
+/// `INFERENCE_FAILED` if tract cannot load the model.
+pub(crate) fn load_plan(bytes: &[u8], shape: [usize; 4]) -> Result<Plan> {
+    use tract_onnx::prelude::*;
+    tract_onnx::onnx()
+        .model_for_read(&mut std::io::Cursor::new(bytes))
+        .and_then(|m| m.with_input_fact(0, f32::fact(shape).into()))
+        .and_then(|m| m.into_optimized())
+        .and_then(|m| m.into_runnable())
+        .map_err(Error::inference)
+}
+
+/// Runs `plan` on `data` laid out as `shape` and returns its first output, flattened.
+///
+/// # Errors
+/// `INFERENCE_FAILED` when tract fails or the model has no output.
+pub(crate) fn run_plan(plan: &Plan, shape: [usize; 4], data: &[f32]) -> Result<Vec<f32>> {
+    use tract_onnx::prelude::*;
+    let input = Tensor::from_shape(&shape, data).map_err(Error::inference)?;
+    let outputs = plan.run(tvec!(input.into())).map_err(Error::inference)?;
+    let out = outputs
+        .first()
+        .ok_or_else(|| Error::inference("the model produced no output"))?;
+    Ok(out
+        .to_plain_array_view::<f32>()
+        .map_err(Error::inference)?
+        .iter()
+        .copied()
+        .collect())
+}

@@ -240,21 +240,36 @@ impl Verifier {
         let t0 = (self.clock)();
         let faces = self.detector.detect(image)?;
         let face = choose_face(&faces, policy, which, image.dimensions())?;
+        timings.detect_ms += (self.clock)() - t0;
+        self.embed_face(image, &face, which, timings)
+    }
+
+    /// Aligns and embeds a face already found in `image` (by a caller that ran the detector for
+    /// its own reasons, such as the liveness checks), so the detector does not run twice.
+    ///
+    /// # Errors
+    /// `NO_FACE` for degenerate landmarks; `INFERENCE_FAILED`.
+    pub fn embed_face(
+        &self,
+        image: &RgbImage,
+        face: &Face,
+        which: &str,
+        timings: &mut Timings,
+    ) -> Result<Embedded> {
         let t1 = (self.clock)();
         let crop = self
             .embedder
-            .align(image, &face)
+            .align(image, face)
             .map_err(|_| Error::NoFace {
                 which: which.to_string(),
             })?;
         let t2 = (self.clock)();
         let embedding = self.embedder.embed(&crop)?;
         let t3 = (self.clock)();
-        timings.detect_ms += t1 - t0;
         timings.align_ms += t2 - t1;
         timings.embed_ms += t3 - t2;
         Ok(Embedded {
-            face: FaceReport::new(&face, image.dimensions()),
+            face: FaceReport::new(face, image.dimensions()),
             crop,
             embedding,
         })

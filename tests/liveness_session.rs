@@ -4,19 +4,16 @@
 mod common;
 
 use veriface::liveness::frame::PassiveModels;
-use veriface::liveness::passive::{AntiSpoof, EyeState};
 use veriface::liveness::session::{check, Frame, LivenessOptions, SequenceCode};
 use veriface::models::Manifest;
 use veriface::ImageInput;
 
 fn passive() -> PassiveModels {
     let m = Manifest::builtin().unwrap();
-    let (live, eye) = (m.liveness.unwrap(), m.eye.unwrap());
     let read = |f: &str| std::fs::read(common::models_dir().join(f)).unwrap();
-    PassiveModels {
-        anti_spoof: AntiSpoof::new(live.clone(), &read(&live.file.file)).unwrap(),
-        eyes: EyeState::new(eye.clone(), &read(&eye.file.file)).unwrap(),
-    }
+    let live = read(&m.liveness.as_ref().unwrap().file.file);
+    let eye = read(&m.eye.as_ref().unwrap().file.file);
+    PassiveModels::new(&m, &live, &eye).unwrap()
 }
 
 fn frames<'a>(files: &'a [Vec<u8>], times: Option<&[f64]>) -> Vec<Frame<'a>> {

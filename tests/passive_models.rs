@@ -4,20 +4,18 @@
 
 mod common;
 
+use veriface::liveness::frame::PassiveModels;
 use veriface::liveness::passive::{AntiSpoof, EyeState};
 use veriface::models::Manifest;
 use veriface::{FacePolicy, ImageInput};
 
 fn models() -> (AntiSpoof, EyeState) {
     let m = Manifest::builtin().unwrap();
-    let (live, eye) = (m.liveness.unwrap(), m.eye.unwrap());
     let read = |f: &str| std::fs::read(common::models_dir().join(f)).unwrap();
-    let live_bytes = read(&live.file.file);
-    let eye_bytes = read(&eye.file.file);
-    (
-        AntiSpoof::new(live, &live_bytes).unwrap(),
-        EyeState::new(eye, &eye_bytes).unwrap(),
-    )
+    let live = read(&m.liveness.as_ref().unwrap().file.file);
+    let eye = read(&m.eye.as_ref().unwrap().file.file);
+    let p = PassiveModels::new(&m, &live, &eye).unwrap();
+    (p.anti_spoof, p.eyes)
 }
 
 #[test]

@@ -6,10 +6,11 @@ use image::RgbImage;
 use serde::Serialize;
 
 use crate::detect::Face;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::liveness::passive::{AntiSpoof, EyeState};
 use crate::liveness::pose::Pose;
 use crate::liveness::quality::{self, Check, Code, Thresholds};
+use crate::models::Manifest;
 use crate::report::FaceReport;
 
 /// The two classifiers, loaded together.
@@ -18,6 +19,29 @@ pub struct PassiveModels {
     pub anti_spoof: AntiSpoof,
     /// Eye state.
     pub eyes: EyeState,
+}
+
+impl PassiveModels {
+    /// Loads both classifiers named in `manifest` from their bytes (hashes checked).
+    ///
+    /// # Errors
+    /// `UNKNOWN_MODEL` when the manifest lists no liveness or eye model;
+    /// `MODEL_HASH_MISMATCH`; `INFERENCE_FAILED`.
+    pub fn new(manifest: &Manifest, liveness: &[u8], eye: &[u8]) -> Result<Self> {
+        let missing = |what: &str| Error::UnknownModel {
+            name: format!("({what} model)"),
+            known: "none in this manifest".into(),
+        };
+        let live_spec = manifest
+            .liveness
+            .clone()
+            .ok_or_else(|| missing("liveness"))?;
+        let eye_spec = manifest.eye.clone().ok_or_else(|| missing("eye"))?;
+        Ok(PassiveModels {
+            anti_spoof: AntiSpoof::new(live_spec, liveness)?,
+            eyes: EyeState::new(eye_spec, eye)?,
+        })
+    }
 }
 
 /// Limits of the model-based checks, besides the geometric [`Thresholds`].
@@ -48,6 +72,9 @@ pub struct FrameReport {
     pub image_height: u32,
     /// The subject (largest face), if any.
     pub face: Option<FaceReport>,
+    /// The same face as the detector gave it, for stages that go on from it (embedding).
+    #[serde(skip)]
+    pub subject: Option<Face>,
     /// Its head pose.
     pub pose: Option<Pose>,
     /// Probability each eye (left, right as seen) is open, when the models ran.
@@ -99,6 +126,7 @@ pub fn report(
         image_width: dims.0,
         image_height: dims.1,
         face: g.face.as_ref().map(|f| FaceReport::new(f, dims)),
+        subject: g.face.clone(),
         pose: g.pose,
         eyes_open,
         live,

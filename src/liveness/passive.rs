@@ -4,36 +4,14 @@
 
 use image::imageops::{self, FilterType};
 use image::RgbImage;
-use tract_onnx::prelude::*;
 
 use crate::detect::Face;
 use crate::error::{Error, Result};
-use crate::models::{verify, ColorOrder, EyeSpec, LivenessSpec};
+use crate::models::{load_plan, run_plan, verify, ColorOrder, EyeSpec, LivenessSpec, Plan};
 
-type Plan = std::sync::Arc<TypedRunnableModel>;
-
-fn load(onnx: &[u8], shape: [usize; 4]) -> Result<Plan> {
-    tract_onnx::onnx()
-        .model_for_read(&mut std::io::Cursor::new(onnx))
-        .and_then(|m| m.with_input_fact(0, f32::fact(shape).into()))
-        .and_then(|m| m.into_optimized())
-        .and_then(|m| m.into_runnable())
-        .map_err(Error::inference)
-}
-
-/// Runs `plan` on `data` shaped `shape` and returns the softmax of its single output row.
+/// Softmax of the single output row `plan` gives for `data`.
 fn probabilities(plan: &Plan, shape: [usize; 4], data: &[f32]) -> Result<Vec<f32>> {
-    let input = Tensor::from_shape(&shape, data).map_err(Error::inference)?;
-    let outputs = plan.run(tvec!(input.into())).map_err(Error::inference)?;
-    let out = outputs
-        .first()
-        .ok_or_else(|| Error::inference("classifier produced no output"))?;
-    let logits: Vec<f32> = out
-        .to_plain_array_view::<f32>()
-        .map_err(Error::inference)?
-        .iter()
-        .copied()
-        .collect();
+    let logits = run_plan(plan, shape, data)?;
     let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let exp: Vec<f32> = logits.iter().map(|l| (l - max).exp()).collect();
     let sum: f32 = exp.iter().sum();
@@ -73,7 +51,7 @@ impl AntiSpoof {
     pub fn new(spec: LivenessSpec, onnx: &[u8]) -> Result<Self> {
         verify(&spec.file, onnx)?;
         let s = spec.input_size as usize;
-        let plan = load(onnx, [1, 3, s, s])?;
+        let plan = load_plan(onnx, [1, 3, s, s])?;
         Ok(AntiSpoof { spec, plan })
     }
 
@@ -147,7 +125,7 @@ impl EyeState {
     pub fn new(spec: EyeSpec, onnx: &[u8]) -> Result<Self> {
         verify(&spec.file, onnx)?;
         let s = spec.input_size as usize;
-        let plan = load(onnx, [1, 1, s, s])?;
+        let plan = load_plan(onnx, [1, 1, s, s])?;
         Ok(EyeState { spec, plan })
     }
 

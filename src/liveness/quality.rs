@@ -33,6 +33,23 @@ pub enum Code {
     FaceNotLive,
 }
 
+impl Code {
+    /// The code as it appears in JSON and in the OpenCV FR liveness metadata.
+    pub fn name(self) -> &'static str {
+        match self {
+            Code::FaceNotFound => "FACE_NOT_FOUND",
+            Code::TooManyFaces => "TOO_MANY_FACES",
+            Code::FaceTooSmall => "FACE_TOO_SMALL",
+            Code::FaceTooClose => "FACE_TOO_CLOSE",
+            Code::FaceCloseToBorder => "FACE_CLOSE_TO_BORDER",
+            Code::FaceCropped => "FACE_CROPPED",
+            Code::FaceAngleTooLarge => "FACE_ANGLE_TOO_LARGE",
+            Code::EyesClosed => "EYES_CLOSED",
+            Code::FaceNotLive => "FACE_NOT_LIVE",
+        }
+    }
+}
+
 /// One check: what was measured, against what, and the verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Check {
@@ -235,6 +252,17 @@ mod tests {
     }
 
     const FRAME: (u32, u32) = (640, 480);
+
+    #[test]
+    fn code_names_are_their_json_names() {
+        for code in [
+            Code::FaceNotFound,
+            Code::FaceCloseToBorder,
+            Code::FaceNotLive,
+        ] {
+            assert_eq!(serde_json::to_value(code).unwrap(), code.name());
+        }
+    }
 
     #[test]
     fn a_centred_face_at_arms_length_passes_everything() {

@@ -14,7 +14,7 @@ use crate::image::ImageInput;
 use crate::liveness::frame::{self, FrameReport, ModelThresholds, PassiveModels};
 use crate::liveness::quality::{Code, Thresholds};
 use crate::report::Timings;
-use crate::verifier::{FacePolicy, Verifier};
+use crate::verifier::Verifier;
 
 /// One captured frame and when it was captured (ms, any monotonic origin), if known.
 #[derive(Debug, Clone, Copy)]
@@ -65,6 +65,17 @@ pub enum SequenceCode {
     /// the eye distance: what a turning head makes and a flat picture cannot. Reported, not yet
     /// part of the decision (a live person holding still makes little of it either).
     PlanarMotionOnly,
+}
+
+impl SequenceCode {
+    /// The code as it appears in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            SequenceCode::NotSamePerson => "NOT_SAME_PERSON",
+            SequenceCode::ReplayedStill => "REPLAYED_STILL",
+            SequenceCode::PlanarMotionOnly => "PLANAR_MOTION_ONLY",
+        }
+    }
 }
 
 /// One sequence check.
@@ -165,18 +176,14 @@ pub fn check(
             &options.geometry,
             &options.models,
         )?;
-        let found = report.face.is_some();
+        // The subject the checks chose (the largest face) is the one embedded: no second
+        // detector pass.
+        let embedding = match &report.subject {
+            Some(face) => Some(verifier.embed_face(&image, face, &which, &mut timings)?),
+            None => None,
+        };
         reports.push(report);
-        if found {
-            embedded.push(Some(verifier.embed_image(
-                &image,
-                FacePolicy::Largest,
-                &which,
-                &mut timings,
-            )?));
-        } else {
-            embedded.push(None);
-        }
+        embedded.push(embedding);
     }
     let spec = verifier.embedder().spec().clone();
     let present: Vec<_> = embedded.iter().flatten().collect();

@@ -104,12 +104,7 @@ fn failed_codes(reports: &[FrameReport]) -> Vec<String> {
     let mut out: Vec<String> = reports
         .iter()
         .flat_map(|r| r.checks.iter().filter(|c| !c.passed))
-        .map(|c| {
-            serde_json::to_value(c.code)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default()
-        })
+        .map(|c| c.code.name().to_string())
         .collect();
     out.sort();
     out.dedup();
@@ -223,12 +218,7 @@ pub fn run(
                 r.sequence
                     .iter()
                     .filter(|c| !c.passed && c.decisive)
-                    .map(|c| {
-                        serde_json::to_value(c.code)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_string))
-                            .unwrap_or_default()
-                    }),
+                    .map(|c| c.code.name().to_string()),
             );
             all.push(Presentation {
                 source: format!("{path} @ {:.2} s", start as f64 / fps),

@@ -235,10 +235,9 @@ fn run(cli: Cli) -> veriface::Result<bool> {
             } else {
                 println!("{} ({:.0} ms)", if r.passed { "PASS" } else { "FAIL" }, ms);
                 for c in &r.checks {
-                    let code = serde_json::to_value(c.code).unwrap_or_default();
                     println!(
                         "  {:<22} {:>9.3}  limit {:>7.3}  {}",
-                        code.as_str().unwrap_or_default(),
+                        c.code.name(),
                         c.value,
                         c.threshold,
                         if c.passed { "ok" } else { "FAIL" }
@@ -295,13 +294,7 @@ fn run(cli: Cli) -> veriface::Result<bool> {
                         .checks
                         .iter()
                         .filter(|c| !c.passed)
-                        .map(|c| {
-                            serde_json::to_value(c.code)
-                                .unwrap_or_default()
-                                .as_str()
-                                .unwrap_or_default()
-                                .to_string()
-                        })
+                        .map(|c| c.code.name().to_string())
                         .collect();
                     println!(
                         "  frame {}: {}",
@@ -314,10 +307,9 @@ fn run(cli: Cli) -> veriface::Result<bool> {
                     );
                 }
                 for c in &r.sequence {
-                    let code = serde_json::to_value(c.code).unwrap_or_default();
                     println!(
                         "  {:<20} {:>8.4}  limit {:>6.3}  {}{}",
-                        code.as_str().unwrap_or_default(),
+                        c.code.name(),
                         c.value,
                         c.threshold,
                         if c.passed { "ok" } else { "FAIL" },
@@ -386,19 +378,14 @@ pub fn load_verifier(dir: &Path, embedder: Option<&str>) -> veriface::Result<Ver
 
 /// Loads the eye-state and anti-spoofing classifiers named in the manifest from `dir`.
 pub fn load_passive(dir: &Path) -> veriface::Result<veriface::liveness::frame::PassiveModels> {
-    use veriface::liveness::passive::{AntiSpoof, EyeState};
     let manifest = active_manifest()?;
-    let missing = |what: &str| {
-        veriface::Error::bad_parameter("--manifest", format!("the manifest lists no {what} model"))
+    let file = |spec: Option<&veriface::models::FileSpec>| match spec {
+        Some(f) => read(&dir.join(&f.file)),
+        None => Ok(Vec::new()),
     };
-    let live = manifest.liveness.ok_or_else(|| missing("liveness"))?;
-    let eye = manifest.eye.ok_or_else(|| missing("eye"))?;
-    let live_bytes = read(&dir.join(&live.file.file))?;
-    let eye_bytes = read(&dir.join(&eye.file.file))?;
-    Ok(veriface::liveness::frame::PassiveModels {
-        anti_spoof: AntiSpoof::new(live, &live_bytes)?,
-        eyes: EyeState::new(eye, &eye_bytes)?,
-    })
+    let live = file(manifest.liveness.as_ref().map(|l| &l.file))?;
+    let eye = file(manifest.eye.as_ref().map(|e| &e.file))?;
+    veriface::liveness::frame::PassiveModels::new(&manifest, &live, &eye)
 }
 
 pub fn to_json<T: serde::Serialize>(value: &T) -> String {
