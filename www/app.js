@@ -2,7 +2,7 @@
 // package served beside the page. No framework, nothing loaded from elsewhere; every module is
 // imported up front, so once the models are in, the page needs no network at all.
 import { Veriface, captureFrames } from "./veriface/js/index.js";
-import { alignTransform, describeError, guidanceFor, checkLabel, fmt, fmtMs, plural } from "./ui.js";
+import { alignTransform, describeError, guidanceFor, checkLabel, fmt, fmtMs, plural, reason } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
 const FORMATS = ["veriface", "vlens", "valify", "deepvue", "opencv"];
@@ -117,8 +117,6 @@ function selectFlow(tab) {
 // ---------------------------------------------------------------------------------------------
 // Image slots: file picker, drag and drop, camera snapshot.
 
-const SLOT_NAMES = { id: "the ID photo", a: "photo A", b: "photo B" };
-
 async function setSlot(key, source, name) {
   clearError();
   hideResults();
@@ -148,6 +146,7 @@ async function detectSlot(key) {
     const r = await state.vf.detect(slot.source);
     if (state.slots[key] !== slot) return;
     slot.faces = r.faces;
+    slot.error = r.faces.length === 0 ? "NO_FACE" : null;
     drawPreview(key, r.faces);
     const n = r.faces.length;
     status.textContent = n === 0
@@ -156,8 +155,9 @@ async function detectSlot(key) {
     status.classList.add(n === 0 || (n > 1 && key !== "id") ? "bad" : "good");
   } catch (err) {
     if (state.slots[key] !== slot) return;
-    const { text, code } = describeError(err, SLOT_NAMES[key]);
-    status.textContent = `${slot.name}: ${text} (${code})`;
+    slot.error = err?.code;
+    const { text, code } = describeError(err, `“${slot.name}”`);
+    status.textContent = `${text} (${code})`;
     status.classList.add("bad");
   } finally {
     state.busy--;
@@ -326,12 +326,18 @@ async function guide(token) {
     const ctx = overlay.getContext("2d");
     ctx.clearRect(0, 0, overlay.width, overlay.height);
     for (const f of look.faces) drawFace(ctx, f, 1, look.passed ? "#2ea043" : "#f0a020");
-    const g = guidanceFor(look.checks);
+    const g = guidanceFor(look.checks, READY[state.flow]);
     if (!state.busy) setGuidance(g.text, look.passed ? "good" : "bad", g.code);
     // The worker answers at its own pace (about 150 ms a frame here); no need to ask faster.
     await sleep(Math.max(30, 100 - (performance.now() - t0)));
   }
 }
+
+const READY = {
+  id: "Good: hold still and take the selfie",
+  liveness: "Good: hold still and press “Check liveness”",
+  compare: "Good: hold still and take the photo",
+};
 
 function setGuidance(text, kind, code = "") {
   const el = $("guidance");
@@ -398,8 +404,8 @@ async function snap(key) {
 
 function updateButtons() {
   const ready = !!state.vf;
-  const running = !!state.stream;
-  $("capture").disabled = !ready || !running;
+  const cameraOn = !!state.stream;
+  $("capture").disabled = !ready || !cameraOn;
   $("capture").textContent = state.bursts.id ? "Retake selfie (3 frames)" : "Take selfie (3 frames)";
   $("id-run").disabled = !ready || !state.slots.id || !state.bursts.id;
   $("compare-run").disabled = !ready || !state.slots.a || !state.slots.b;
@@ -451,9 +457,19 @@ async function runIdFlow() {
           : state.vf.compare(id.source, b.frames[1], { facePolicy: "largest", format })),
       });
     } catch (err) {
-      showError(err, "Verifying", { a: "the ID photo", b: "the selfie" });
+      showError(err, "Verifying", whichSlot(err, { id: "the ID photo" }, "the ID photo or the selfie"));
     }
   });
+}
+
+/**
+ * Names the image an error is about when the core's message does not: the one slot whose own
+ * face search failed with the same code.
+ */
+function whichSlot(err, names, fallback) {
+  const bad = Object.keys(names).filter((k) => state.slots[k]?.error && state.slots[k].error === err?.code);
+  if (bad.length === 1) return names[bad[0]];
+  return fallback ?? names;
 }
 
 async function runCompareFlow() {
@@ -469,7 +485,7 @@ async function runCompareFlow() {
         formats: (format) => state.vf.compare(a.source, b.source, { format }),
       });
     } catch (err) {
-      showError(err, "Comparing", { a: "photo A", b: "photo B" });
+      showError(err, "Comparing", whichSlot(err, { a: "photo A", b: "photo B" }));
     }
   });
 }
@@ -534,6 +550,7 @@ function renderResult(r) {
     s.textContent = "Liveness not checked (not in this build)";
     verdict.append(s);
   }
+  $("why").textContent = live && !live.is_live ? whyNotLive(live) : "";
 
   // Gauges: the score against its threshold.
   const gauges = $("gauges");
@@ -558,6 +575,29 @@ function renderResult(r) {
   results.focus({ preventScroll: true });
   results.scrollIntoView({ block: "start", behavior: "smooth" });
   document.body.dataset.result = r.flow;
+  bump("runs");
+}
+
+/** Counters on <body> that tests (and anyone watching) can wait on. */
+function bump(name) {
+  document.body.dataset[name] = String(Number(document.body.dataset[name] ?? 0) + 1);
+}
+
+/** The failed checks the decision used, in words. */
+function whyNotLive(live) {
+  const reasons = [];
+  const addCode = (code) => {
+    const text = `${reason(code)} (${code})`;
+    if (!reasons.includes(text)) reasons.push(text);
+  };
+  for (const f of live.frames ?? []) for (const c of f.checks ?? []) if (c.passed === false) addCode(c.code);
+  for (const c of live.sequence ?? []) if (c.passed === false && c.decisive) addCode(c.code);
+  if (typeof live.live_mean === "number") {
+    const t = liveThreshold(live);
+    if (t !== null && live.live_mean < t) addCode("FACE_NOT_LIVE");
+  }
+  const kind = live.presentation_attack ? "Looks like a presentation attack" : "Not live";
+  return reasons.length ? `${kind}: ${reasons.join("; ")}.` : `${kind}.`;
 }
 
 function liveThreshold(live) {
@@ -763,13 +803,15 @@ function renderTimings(r) {
     row("Loading the models (once): optimise", info.model_init_ms, "once");
   }
   if (r.capture) row(`Camera: ${r.capture.frames.length} frames, first to last`, r.capture.spanMs);
-  const STAGES = { decode_ms: "Decode", detect_ms: "Detect faces", align_ms: "Align", embed_ms: "Face embedding", total_ms: "Total" };
+  const STAGES = { decode_ms: "Decode", detect_ms: "Detect faces", align_ms: "Align", embed_ms: "Face embedding", liveness_ms: "Eyes, anti-spoofing, texture", total_ms: "Total" };
   if (r.match?.timings) {
     for (const [k, label] of Object.entries(STAGES)) row(`Match: ${label}`, r.match.timings[k], k === "total_ms" ? "total" : "");
   }
   if (r.live?.timings) {
     for (const [k, v] of Object.entries(r.live.timings)) {
-      if (typeof v === "number") row(`Liveness: ${k.replace(/_ms$/, "").replace(/_/g, " ")}`, v, k === "total_ms" ? "total" : "");
+      if (typeof v === "number" && (v > 0 || k === "total_ms")) {
+        row(`Liveness, all frames: ${STAGES[k] ?? k.replace(/_ms$/, "").replace(/_/g, " ")}`, v, k === "total_ms" ? "total" : "");
+      }
     }
   }
   row("Whole call, as seen by the page (worker round trip included)", r.pageMs, "total");
@@ -869,6 +911,7 @@ function showError(err, doing, names) {
   }
   box.dataset.code = code;
   box.hidden = false;
+  bump("errors");
 }
 
 function clearError() {

@@ -60,7 +60,33 @@ const LABELS = {
   EYES_CLOSED: "Eyes open",
   FACE_IS_OCCLUDED: "Face uncovered",
   FACE_NOT_LIVE: "Looks live (anti-spoofing model)",
+  NOT_SAME_PERSON: "The same person in every frame",
+  REPLAYED_STILL: "The frames differ (not one still picture)",
+  PLANAR_MOTION_ONLY: "Motion of a 3-D head, not a flat picture",
+  SCREEN_TEXTURE: "No screen pattern (moiré) on the skin",
 };
+
+/** Why a check failed, in a few words, for the verdict's explanation. */
+const REASONS = {
+  FACE_NOT_FOUND: "no face in a frame",
+  TOO_MANY_FACES: "more than one face",
+  FACE_TOO_SMALL: "the face is too far away",
+  FACE_TOO_CLOSE: "the face is too close",
+  FACE_CLOSE_TO_BORDER: "the face is near the edge",
+  FACE_CROPPED: "the face is cut off by the edge",
+  FACE_ANGLE_TOO_LARGE: "the head is turned",
+  EYES_CLOSED: "the eyes are closed",
+  FACE_IS_OCCLUDED: "the face is covered",
+  FACE_NOT_LIVE: "the anti-spoofing model does not see a live face",
+  NOT_SAME_PERSON: "the frames show different people",
+  REPLAYED_STILL: "the frames are one still picture",
+  PLANAR_MOTION_ONLY: "the face moves like a flat picture",
+  SCREEN_TEXTURE: "the skin shows a screen's pixel pattern",
+};
+
+export function reason(code) {
+  return REASONS[code] ?? checkLabel(code).toLowerCase();
+}
 
 export function checkLabel(code) {
   if (LABELS[code]) return LABELS[code];
@@ -82,12 +108,12 @@ const GUIDANCE = [
   ["FACE_NOT_LIVE", "This does not look like a live face"],
 ];
 
-export function guidanceFor(checks) {
+export function guidanceFor(checks, ready = "Good: hold still and take the selfie") {
   const failed = new Set((checks ?? []).filter((c) => c.passed === false).map((c) => c.code));
   for (const [code, text] of GUIDANCE) if (failed.has(code)) return { code, text };
   const other = [...failed][0];
   if (other) return { code: other, text: checkLabel(other) };
-  return { code: "OK", text: "Good: hold still and take the selfie" };
+  return { code: "OK", text: ready };
 }
 
 /** ArcFace's five-point template on a 112 x 112 crop (eyes, nose, mouth corners). */
