@@ -391,6 +391,7 @@ async function snap(key) {
   state.busy++;
   try {
     const [frame] = await captureFrames($("video"), { count: 1, withinMs: 500 });
+    $(`${key}-file`).value = "";
     await setSlot(key, frame, `Camera photo ${key.toUpperCase()}`);
   } catch (err) {
     showError(err, "Taking the photo");
@@ -440,18 +441,23 @@ async function runIdFlow() {
     try {
       let live = null;
       let match = null;
+      const idSource = { bitmap: id.bitmap, label: "ID card", faces: id.faces };
+      const frameSources = b.bitmaps.map((bm, i) => ({ bitmap: bm, label: `Selfie, frame ${i + 1}`, frame: i }));
+      let order = null;
       if (hasLiveness()) {
         live = await state.vf.liveness(b.frames, { idFront: id.source });
         match = live.id_match ?? null;
+        live.frames?.forEach((f, i) => frameSources[i] && (frameSources[i].faces = f.face ? [f.face] : []));
       }
       if (!match) {
         // The middle frame is the one most likely sharp and centred.
         match = await state.vf.compare(id.source, b.frames[1], { facePolicy: "largest" });
+        order = [idSource, frameSources[1]];
       }
       const pageMs = performance.now() - t0;
       renderResult({
-        flow: "id", match, live, pageMs, capture: b,
-        sources: [{ bitmap: id.bitmap, label: "ID card" }, ...b.bitmaps.map((bm, i) => ({ bitmap: bm, label: "Selfie", frame: i }))],
+        flow: "id", match, live, pageMs, capture: b, order,
+        sources: [idSource, ...frameSources],
         formats: (format) => (hasLiveness()
           ? state.vf.liveness(b.frames, { idFront: id.source, format })
           : state.vf.compare(id.source, b.frames[1], { facePolicy: "largest", format })),
@@ -482,6 +488,7 @@ async function runCompareFlow() {
       renderResult({
         flow: "compare", match, live: null, pageMs: performance.now() - t0,
         sources: [{ bitmap: a.bitmap, label: "Photo A" }, { bitmap: b.bitmap, label: "Photo B" }],
+        order: [{ bitmap: a.bitmap, label: "Photo A" }, { bitmap: b.bitmap, label: "Photo B" }],
         formats: (format) => state.vf.compare(a.source, b.source, { format }),
       });
     } catch (err) {
@@ -614,10 +621,11 @@ function gauge(title, value, threshold, ok) {
   const v = Math.max(0, Math.min(1, value));
   const label = document.createElement("p");
   label.className = "gauge-label";
-  label.innerHTML = "";
   const strong = document.createElement("strong");
   strong.textContent = fmt(value, 3);
   label.append(`${title}: `, strong, threshold !== null && threshold !== undefined ? ` (threshold ${fmt(threshold, 2)})` : "");
+  const track = document.createElement("div");
+  track.className = "gauge-track";
   const bar = document.createElement("div");
   bar.className = "gauge-bar";
   bar.setAttribute("role", "meter");
@@ -629,36 +637,43 @@ function gauge(title, value, threshold, ok) {
   fill.className = `gauge-fill ${ok ? "pass" : "fail"}`;
   fill.style.width = `${(v * 100).toFixed(1)}%`;
   bar.append(fill);
+  track.append(bar);
   if (threshold !== null && threshold !== undefined) {
+    const at = `${(Math.max(0, Math.min(1, threshold)) * 100).toFixed(1)}%`;
     const mark = document.createElement("div");
     mark.className = "gauge-mark";
-    mark.style.left = `${(Math.max(0, Math.min(1, threshold)) * 100).toFixed(1)}%`;
+    mark.style.left = at;
     const tag = document.createElement("span");
+    tag.className = "gauge-tag";
+    tag.setAttribute("aria-hidden", "true");
+    tag.style.left = at;
     tag.textContent = `threshold ${fmt(threshold, 2)}`;
-    mark.append(tag);
-    bar.append(mark);
+    track.append(mark, tag);
   }
   const scale = document.createElement("div");
   scale.className = "gauge-scale";
   scale.setAttribute("aria-hidden", "true");
   scale.innerHTML = "<span>0</span><span>0.5</span><span>1</span>";
-  wrap.append(label, bar, scale);
+  wrap.append(label, track, scale);
   return wrap;
 }
 
-/** The source a face was found in: same size, and (for camera frames) nearest landmarks. */
-function sourceOf(face, sources, live) {
+/**
+ * The source a face of the result was found in, when the result does not say (the ID match in
+ * a liveness result): the same size, and the nearest face among those found in it before.
+ */
+function sourceOf(face, sources) {
   const sameSize = sources.filter((s) => s.bitmap && s.bitmap.width === face.image_width && s.bitmap.height === face.image_height);
-  if (sameSize.length <= 1 || !live?.frames) return sameSize[0] ?? null;
+  if (sameSize.length <= 1) return sameSize[0] ?? null;
   let best = sameSize[0];
   let bestD = Infinity;
   for (const s of sameSize) {
-    const other = s.frame !== undefined ? live.frames[s.frame]?.face : null;
-    if (!other) continue;
-    const d = face.landmarks.reduce((sum, [x, y], i) => sum + Math.hypot(x - other.landmarks[i][0], y - other.landmarks[i][1]), 0);
-    if (d < bestD) {
-      bestD = d;
-      best = s;
+    for (const other of s.faces ?? []) {
+      const d = face.landmarks.reduce((sum, [x, y], i) => sum + Math.hypot(x - other.landmarks[i][0], y - other.landmarks[i][1]), 0);
+      if (d < bestD) {
+        bestD = d;
+        best = s;
+      }
     }
   }
   return best;
@@ -668,7 +683,7 @@ function drawCrops(r) {
   const fig = $("crops");
   let pairs = [];
   if (r.match) {
-    pairs = [r.match.face_a, r.match.face_b].map((face) => ({ face, src: sourceOf(face, r.sources, r.live) }));
+    pairs = [r.match.face_a, r.match.face_b].map((face, i) => ({ face, src: r.order ? r.order[i] : sourceOf(face, r.sources) }));
   } else if (r.live?.frames) {
     // Liveness only: the first and last frame's faces.
     const fs = r.live.frames;

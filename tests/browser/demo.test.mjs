@@ -75,6 +75,7 @@ const cameraArgs = (file) => ["--use-fake-device-for-media-stream", "--use-fake-
 /** Opens the demo in a fresh context (empty cache) and waits for the models. */
 async function openDemo(browser, { viewport = { width: 1100, height: 900 } } = {}) {
   const context = await browser.newContext({ viewport });
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin });
   const page = await context.newPage();
   const outside = [];
   const requests = [];
@@ -149,6 +150,39 @@ async function idCard(browser, portrait, name) {
   return png;
 }
 
+/** Visible text whose contrast with its background is below WCAG AA (4.5:1, 3:1 when large). */
+function lowContrast(page) {
+  return page.evaluate(() => {
+    const parse = (c) => {
+      const p = /rgba?\(([^)]+)\)/.exec(c)?.[1].split(/[\s,/]+/).filter(Boolean).map(Number);
+      return p ? [p[0], p[1], p[2], p[3] ?? 1] : [0, 0, 0, 1];
+    };
+    const lum = (rgb) => {
+      const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * f(rgb[0]) + 0.7152 * f(rgb[1]) + 0.0722 * f(rgb[2]);
+    };
+    const background = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = parse(getComputedStyle(e).backgroundColor);
+        if (c[3] > 0.5) return c;
+      }
+      return [255, 255, 255, 1];
+    };
+    const bad = [];
+    for (const el of document.querySelectorAll("body *")) {
+      if (!el.checkVisibility() || el.closest("button:disabled")) continue;
+      if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+      const cs = getComputedStyle(el);
+      const [a, b] = [lum(parse(cs.color)), lum(background(el))];
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      const size = parseFloat(cs.fontSize);
+      const large = size >= 24 || (Number(cs.fontWeight) >= 700 && size >= 18.66);
+      if (ratio < (large ? 3 : 4.5)) bad.push(`${el.tagName}.${el.className} "${el.textContent.trim().slice(0, 40)}": ${ratio.toFixed(2)}`);
+    }
+    return bad;
+  });
+}
+
 async function shot(page, name) {
   // The JSON of the open format tab is in, and the smooth scroll to the result is over.
   if (await page.isVisible("#results")) await page.waitForSelector('#json:not([data-format=""])', { timeout: 30000 });
@@ -217,6 +251,11 @@ test("selfie vs ID: the camera selfie matches an ID of the same man and not an I
       assert.ok(body && typeof body === "object" && Object.keys(body).length > 0, f);
     }
     await json(page, "veriface");
+    // The copy button puts the shown JSON on the clipboard.
+    await page.click("#copy");
+    await page.waitForFunction(() => /Copied/.test(document.getElementById("copy-status").textContent));
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), await page.textContent("#json"));
+    assert.deepEqual(await lowContrast(page), []);
     await shot(page, "selfie-vs-id-match.png");
 
     // Another person's ID (a synthetic docxpand card) with the same selfie.
@@ -401,6 +440,7 @@ test("phone-sized screen and keyboard: no sideways scrolling at 360 px, labelled
     await page.keyboard.press("Enter");
     await page.waitForFunction((n) => Number(document.body.dataset.runs ?? 0) > n, before, { timeout: 60000 });
     await page.waitForSelector('#json[data-format="veriface"]');
+    assert.deepEqual(await lowContrast(page), []);
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 360, `the page is ${width} px wide at a 360 px viewport`);
     await shot(page, "phone-compare.png");
