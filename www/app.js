@@ -48,8 +48,18 @@ async function load() {
     state.vf = await Veriface.load({ liveness: true, onProgress });
   } catch (err) {
     document.body.dataset.state = "failed";
-    $("load-status").textContent = "The models could not be loaded.";
+    $("loader").classList.add("failed");
+    $("load-label").textContent = "The face models could not be loaded";
+    $("load-status").textContent = "";
+    // The error goes where the eye already is: in the loading box, with a way to try again.
+    $("loader").append($("error"));
     showError(err, "Loading the models");
+    const retry = document.createElement("button");
+    retry.type = "button";
+    retry.className = "secondary";
+    retry.textContent = "Try again";
+    retry.addEventListener("click", () => location.reload());
+    $("error").append(retry);
     return;
   }
   const info = state.vf.info ?? {};
@@ -926,6 +936,7 @@ function showError(err, doing, names) {
   }
   box.dataset.code = code;
   box.hidden = false;
+  box.scrollIntoView({ block: "nearest", behavior: "smooth" });
   bump("errors");
 }
 

@@ -454,3 +454,40 @@ test("phone-sized screen and keyboard: no sideways scrolling at 360 px, labelled
     await browser.close();
   }
 });
+
+test("loading: a progress bar while the models load; a model that cannot be fetched is reported in words with its code", { skip: skipEval }, async () => {
+  const browser = await launch();
+  try {
+    // The embedder held back for a moment, so the page is caught loading.
+    let context = await browser.newContext({ viewport: { width: 800, height: 600 } });
+    let release;
+    const held = new Promise((r) => (release = r));
+    await context.route("**/faceplugin_fr_feature.onnx", async (route) => {
+      await held;
+      await route.continue();
+    });
+    let page = await context.newPage();
+    await page.goto(origin + "/");
+    await page.waitForFunction(() => document.getElementById("load-progress").value > 0.1, null, { timeout: 60000 });
+    assert.equal(await page.evaluate(() => document.body.dataset.state), "loading");
+    assert.match(await page.textContent("#load-status"), /Downloading the face models: [\d.]+ of [\d.]+ MB/);
+    assert.equal(await page.isDisabled("#compare-run"), true);
+    await page.screenshot({ path: join(OUT, "loading.png") });
+    release();
+    await page.waitForFunction(() => document.body.dataset.state === "ready", null, { timeout: 120000 });
+    await context.close();
+
+    context = await browser.newContext();
+    await context.route("**/*.onnx", (route) => route.abort("internetdisconnected"));
+    page = await context.newPage();
+    await page.goto(origin + "/");
+    await page.waitForFunction(() => document.body.dataset.state !== "loading", null, { timeout: 60000 });
+    assert.equal(await page.evaluate(() => document.body.dataset.state), "failed");
+    assert.equal(await page.getAttribute("#error", "data-code"), "MODEL_FETCH_FAILED");
+    assert.match(await page.textContent("#error"), /could not be downloaded\. Check the connection and reload the page\. MODEL_FETCH_FAILED/);
+    await page.screenshot({ path: join(OUT, "load-failed.png") });
+    await context.close();
+  } finally {
+    await browser.close();
+  }
+});
