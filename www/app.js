@@ -200,7 +200,8 @@ function drawFace(ctx, face, scale, colour) {
   ctx.lineWidth = lw;
   ctx.strokeStyle = colour;
   ctx.strokeRect(x1 * scale, y1 * scale, (x2 - x1) * scale, (y2 - y1) * scale);
-  const r = Math.max(2, lw);
+  // Dots in proportion to the face, so a small face is not hidden under them.
+  const r = Math.max(1.5, Math.min(lw, ((x2 - x1) * scale) / 30));
   for (const [x, y] of face.landmarks ?? []) {
     ctx.beginPath();
     ctx.arc(x * scale, y * scale, r, 0, Math.PI * 2);

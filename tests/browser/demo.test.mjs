@@ -38,7 +38,7 @@ function make(name, args) {
   return out;
 }
 
-let server, origin, videoCam, stillCam, samePortrait;
+let server, origin, videoCam, stillCam, farCam, samePortrait;
 before(async () => {
   if (skipEval) return;
   mkdirSync(OUT, { recursive: true });
@@ -47,6 +47,8 @@ before(async () => {
   const still = make("still-cap12.png", ["-ss", "3", "-i", VIDEO, "-frames:v", "1"]);
   stillCam = make("camera-still-cap12.y4m", ["-loop", "1", "-i", still, "-t", "6", "-r", "25", "-pix_fmt", "yuv420p"]);
   samePortrait = make("portrait-cap13.png", ["-ss", "5", "-i", SAME_MAN, "-frames:v", "1"]);
+  // The same video shrunk into the middle of a 640 x 480 frame: a face too far from the camera.
+  farCam = make("camera-far-cap12.y4m", ["-i", VIDEO, "-t", "4", "-vf", "scale=200:150,pad=640:480:(ow-iw)/2:(oh-ih)/2", "-pix_fmt", "yuv420p"]);
 
   // `npm run demo` itself, on a free port; --no-build: tools/test-browser.sh has built pkg/.
   server = spawn(process.execPath, [join(root, "tools", "demo.mjs"), "--no-build"], {
@@ -487,6 +489,30 @@ test("loading: a progress bar while the models load; a model that cannot be fetc
     assert.match(await page.textContent("#error"), /could not be downloaded\. Check the connection and reload the page\. MODEL_FETCH_FAILED/);
     await page.screenshot({ path: join(OUT, "load-failed.png") });
     await context.close();
+  } finally {
+    await browser.close();
+  }
+});
+
+test("live guidance: a face far from the camera is told to move closer, with the face box drawn", { skip: skipEval }, async () => {
+  const browser = await launch(cameraArgs(farCam));
+  try {
+    const { page, outside, logs } = await openDemo(browser);
+    await page.click("#camera-toggle");
+    await page.waitForSelector('#guidance[data-code="FACE_TOO_SMALL"]', { timeout: 30000 });
+    assert.equal(await page.textContent("#guidance"), "Move closer");
+    // The overlay has the face box drawn on it (some pixels are not transparent).
+    const drawn = await page.evaluate(() => {
+      const c = document.getElementById("overlay");
+      const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+      return n;
+    });
+    assert.ok(drawn > 100, `${drawn} pixels drawn on the overlay`);
+    await page.screenshot({ path: join(OUT, "guidance-move-closer.png") });
+    assert.deepEqual(outside, []);
+    assert.deepEqual(logs, []);
   } finally {
     await browser.close();
   }
