@@ -56,6 +56,9 @@ pub struct Timings {
     pub align_ms: f64,
     /// Embedding network.
     pub embed_ms: f64,
+    /// Liveness checks past detection (eye state, anti-spoofing, texture); 0 when none ran.
+    #[serde(default)]
+    pub liveness_ms: f64,
     /// Everything, end to end.
     pub total_ms: f64,
 }
@@ -110,6 +113,10 @@ pub struct CompareResult {
     pub timings: Timings,
     /// Digests of the inputs, crops and models, for re-verification.
     pub evidence: Evidence,
+    /// The single-frame liveness checks on the first image's face, when asked for
+    /// (`check_liveness`). Not part of what `verify-evidence` re-checks.
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub liveness: Option<crate::liveness::frame::FrameReport>,
 }
 
 /// All faces found in one image.

@@ -10,6 +10,8 @@ use crate::detect::{Detector, Face};
 use crate::embed::Embedder;
 use crate::error::{Error, Result};
 use crate::image::{decode, decode_base64, from_rgba, load, ImageInput, Limits};
+use crate::liveness::frame::{self, FrameReport, ModelThresholds, PassiveModels};
+use crate::liveness::quality::Thresholds;
 use crate::models::{sha256_hex, verify, Manifest};
 use crate::report::{
     CompareResult, DetectResult, Evidence, FaceReport, ModelHashes, ModelIds, Timings,
@@ -35,6 +37,9 @@ pub enum FacePolicy {
     Central,
 }
 
+/// Detector input side for the model-free guidance pass.
+pub const GUIDANCE_SIDE: u32 = 320;
+
 /// A second face with at least this fraction of the largest face's area makes an image ambiguous.
 pub const COMPETING_AREA: f32 = 0.36;
 
@@ -45,6 +50,10 @@ pub struct CompareOptions {
     pub threshold: f64,
     /// How to pick the face in each image.
     pub face_policy: FacePolicy,
+    /// Also run the single-frame liveness checks on the first image's face (the OpenCV FR
+    /// server's `check_liveness`: the probe is the live capture, the second image the reference).
+    /// Needs the passive models ([`Verifier::load_passive`]).
+    pub check_liveness: bool,
 }
 
 impl Default for CompareOptions {
@@ -52,6 +61,7 @@ impl Default for CompareOptions {
         CompareOptions {
             threshold: DEFAULT_THRESHOLD,
             face_policy: FacePolicy::Single,
+            check_liveness: false,
         }
     }
 }
@@ -84,6 +94,9 @@ pub struct Verifier {
     /// Caps applied before decoding any image.
     pub limits: Limits,
     clock: Clock,
+    /// The eye-state and anti-spoofing classifiers, once loaded: optional, because a page that
+    /// only compares photos need not download them.
+    passive: Option<PassiveModels>,
 }
 
 impl Verifier {
@@ -120,6 +133,29 @@ impl Verifier {
             embedder,
             limits: Limits::default(),
             clock: default_clock,
+            passive: None,
+        })
+    }
+
+    /// Loads the eye-state and passive anti-spoofing models named in the manifest (hashes
+    /// checked), for the liveness checks.
+    ///
+    /// # Errors
+    /// `UNKNOWN_MODEL` when the manifest names none; `MODEL_HASH_MISMATCH`; `INFERENCE_FAILED`.
+    pub fn load_passive(&mut self, liveness: &[u8], eye: &[u8]) -> Result<()> {
+        self.passive = Some(PassiveModels::new(&self.manifest, liveness, eye)?);
+        Ok(())
+    }
+
+    /// The passive models, if loaded.
+    pub fn passive(&self) -> Option<&PassiveModels> {
+        self.passive.as_ref()
+    }
+
+    fn require_passive(&self) -> Result<&PassiveModels> {
+        self.passive.as_ref().ok_or_else(|| Error::UnknownModel {
+            name: "(liveness and eye models)".into(),
+            known: "none loaded: load them first (Verifier::load_passive; in JS, load with liveness: true)".into(),
         })
     }
 
@@ -183,21 +219,65 @@ impl Verifier {
     }
 
     /// Every single-frame check for one image (face found, alone, size, distance, border,
-    /// cropping, head angle; with `models`, eyes open and the passive anti-spoofing score), each
-    /// with its value, threshold and verdict.
+    /// cropping, head angle, occlusion; with `use_models`, eyes open and the passive
+    /// anti-spoofing score), each with its value, threshold and verdict.
     ///
     /// # Errors
-    /// Decoding errors; `INFERENCE_FAILED`.
+    /// Decoding errors; `UNKNOWN_MODEL` for `use_models` before [`Verifier::load_passive`];
+    /// `INFERENCE_FAILED`.
     pub fn frame_report(
         &mut self,
         input: ImageInput<'_>,
-        models: Option<&crate::liveness::frame::PassiveModels>,
-        geometry: &crate::liveness::quality::Thresholds,
-        limits: &crate::liveness::frame::ModelThresholds,
-    ) -> Result<crate::liveness::frame::FrameReport> {
+        use_models: bool,
+        geometry: &Thresholds,
+        limits: &ModelThresholds,
+    ) -> Result<FrameReport> {
         let image = self.decode(input)?;
-        let faces = self.detector.detect(&image)?;
-        crate::liveness::frame::report(&image, &faces, models, geometry, limits)
+        self.frame_checks(&image, use_models, geometry, limits)
+    }
+
+    /// [`Verifier::frame_report`] on an image already decoded.
+    ///
+    /// # Errors
+    /// As [`Verifier::frame_report`], less decoding.
+    pub fn frame_checks(
+        &mut self,
+        image: &RgbImage,
+        use_models: bool,
+        geometry: &Thresholds,
+        limits: &ModelThresholds,
+    ) -> Result<FrameReport> {
+        if use_models {
+            self.require_passive()?;
+        }
+        let t0 = (self.clock)();
+        // Without the models this is the guidance pass run on every camera frame: the detector
+        // at a quarter of the pixels (docs/liveness.md has what it costs in accuracy). A face
+        // too small to be seen there gets the full pass, so that the user hears "move closer"
+        // rather than "no face".
+        let faces = if use_models {
+            self.detector.detect(image)?
+        } else {
+            match self.detector.detect_at(image, GUIDANCE_SIDE)? {
+                faces if faces.is_empty() => self.detector.detect(image)?,
+                faces => faces,
+            }
+        };
+        let t1 = (self.clock)();
+        let models = if use_models {
+            self.passive.as_ref()
+        } else {
+            None
+        };
+        let mut report = frame::report(image, &faces, models, geometry, limits)?;
+        let t2 = (self.clock)();
+        report.timings = Timings {
+            detect_ms: t1 - t0,
+            liveness_ms: t2 - t1,
+            total_ms: t2 - t0,
+            ..Timings::default()
+        };
+        Ok(report)
     }
 
     /// Every face in an image.
@@ -297,20 +377,73 @@ impl Verifier {
         let (image_a, hash_a) = self.decode_hashed(a)?;
         let (image_b, hash_b) = self.decode_hashed(b)?;
         timings.decode_ms = (self.clock)() - start;
-        let ea = self.embed_image(&image_a, options.face_policy, "first", &mut timings)?;
+        let (ea, liveness) =
+            if options.check_liveness {
+                // One detector pass serves both the checks and the face to embed.
+                self.require_passive()?;
+                let report = self.frame_checks(
+                    &image_a,
+                    true,
+                    &Thresholds::default(),
+                    &ModelThresholds::default(),
+                )?;
+                timings.detect_ms += report.timings.detect_ms;
+                timings.liveness_ms += report.timings.liveness_ms;
+                let faces: Vec<Face> = report.subject.iter().cloned().collect();
+                let face = choose_face(&faces, FacePolicy::Largest, "first", image_a.dimensions())?;
+                if options.face_policy == FacePolicy::Single {
+                    // The checks' TOO_MANY_FACES says the same as MULTIPLE_FACES would; keep the
+                    // error the compare would give without the checks.
+                    if let Some(c) = report.checks.iter().find(|c| {
+                        c.code == crate::liveness::quality::Code::TooManyFaces && !c.passed
+                    }) {
+                        return Err(Error::MultipleFaces {
+                            which: "first".into(),
+                            count: c.value as usize,
+                        });
+                    }
+                }
+                (
+                    self.embed_face(&image_a, &face, "first", &mut timings)?,
+                    Some(report),
+                )
+            } else {
+                (
+                    self.embed_image(&image_a, options.face_policy, "first", &mut timings)?,
+                    None,
+                )
+            };
         let eb = self.embed_image(&image_b, options.face_policy, "second", &mut timings)?;
+        let mut result = self.decide(
+            [(ea, hash_a), (eb, hash_b)],
+            options.threshold,
+            options.face_policy,
+            timings,
+        );
+        result.timings.total_ms = (self.clock)() - start;
+        result.liveness = liveness;
+        Ok(result)
+    }
+
+    /// The comparison of two embedded faces, with the evidence a server needs to recompute it:
+    /// each face with the SHA-256 of the input it came from.
+    pub fn decide(
+        &self,
+        [(ea, hash_a), (eb, hash_b)]: [(Embedded, String); 2],
+        threshold: f64,
+        face_policy: FacePolicy,
+        timings: Timings,
+    ) -> CompareResult {
         let spec = self.embedder.spec();
         let sim = similarity(spec.metric, &ea.embedding, &eb.embedding);
         let s = score(sim, &spec.calibration);
-        let metric = spec.metric;
-        timings.total_ms = (self.clock)() - start;
-        Ok(CompareResult {
-            is_match: s >= options.threshold,
+        CompareResult {
+            is_match: s >= threshold,
             score: s,
             dissimilarity: 1.0 - s,
-            threshold: options.threshold,
+            threshold,
             similarity: sim,
-            metric,
+            metric: spec.metric,
             face_a: ea.face,
             face_b: eb.face,
             models: self.model_ids(),
@@ -322,9 +455,15 @@ impl Verifier {
                     detector: self.manifest.detector.file.sha256.clone(),
                     embedder: spec.file.sha256.clone(),
                 },
-                face_policy: options.face_policy,
+                face_policy,
             },
-        })
+            liveness: None,
+        }
+    }
+
+    /// The current time on the verifier's clock, in ms.
+    pub fn now(&self) -> f64 {
+        (self.clock)()
     }
 }
 

@@ -3,18 +3,8 @@
 
 mod common;
 
-use veriface::liveness::frame::PassiveModels;
 use veriface::liveness::session::{check, Frame, LivenessOptions, SequenceCode};
-use veriface::models::Manifest;
 use veriface::ImageInput;
-
-fn passive() -> PassiveModels {
-    let m = Manifest::builtin().unwrap();
-    let read = |f: &str| std::fs::read(common::models_dir().join(f)).unwrap();
-    let live = read(&m.liveness.as_ref().unwrap().file.file);
-    let eye = read(&m.eye.as_ref().unwrap().file.file);
-    PassiveModels::new(&m, &live, &eye).unwrap()
-}
 
 fn frames<'a>(files: &'a [Vec<u8>], times: Option<&[f64]>) -> Vec<Frame<'a>> {
     files
@@ -44,13 +34,13 @@ fn sequence_checks_catch_a_replayed_still_and_a_change_of_person() {
     };
     let ex = |f: &str| common::eval_file(&dir, &format!("face_recognition_examples/examples/{f}"));
     let (obama, obama2, biden) = (ex("obama.jpg"), ex("obama2.jpg"), ex("biden.jpg"));
-    let (mut v, models, options) = (common::verifier(), passive(), LivenessOptions::default());
+    let (mut v, options) = (common::liveness_verifier(), LivenessOptions::default());
 
     let still = [obama.clone(), obama.clone(), obama.clone()];
     let r = check(
         &mut v,
-        &models,
         &frames(&still, Some(&[0.0, 160.0, 320.0])),
+        None,
         &options,
     )
     .unwrap();
@@ -63,7 +53,7 @@ fn sequence_checks_catch_a_replayed_still_and_a_change_of_person() {
     assert_eq!(r.span_ms, Some(320.0));
 
     let swap = [obama.clone(), biden, obama2.clone()];
-    let r = check(&mut v, &models, &frames(&swap, None), &options).unwrap();
+    let r = check(&mut v, &frames(&swap, None), None, &options).unwrap();
     assert!(!r.is_live);
     assert!(
         failed(&r).contains(&SequenceCode::NotSamePerson),
@@ -74,9 +64,11 @@ fn sequence_checks_catch_a_replayed_still_and_a_change_of_person() {
     assert_eq!(r.frames.len(), 3);
     assert_eq!(
         r.frames[0].checks.len(),
-        9,
-        "seven geometric checks, eyes, passive"
+        10,
+        "seven geometric checks, occlusion, eyes, passive"
     );
+    assert!(r.failed_codes().contains(&"NOT_SAME_PERSON"));
+    assert!(r.presentation_attack);
 }
 
 #[test]
@@ -85,9 +77,9 @@ fn frame_count_and_span_are_enforced_with_clear_errors() {
         return;
     };
     let face = common::eval_file(&dir, "face_recognition_examples/examples/obama.jpg");
-    let (mut v, models, options) = (common::verifier(), passive(), LivenessOptions::default());
+    let (mut v, options) = (common::liveness_verifier(), LivenessOptions::default());
     let code = |files: &[Vec<u8>], times: Option<&[f64]>, v: &mut veriface::Verifier| {
-        check(v, &models, &frames(files, times), &options)
+        check(v, &frames(files, times), None, &options)
             .map(|_| ())
             .map_err(|e| (e.code(), e.to_string()))
     };
@@ -110,4 +102,54 @@ fn frame_count_and_span_are_enforced_with_clear_errors() {
         assert_eq!(c, "BAD_PARAMETER", "{name}");
         assert!(message.contains("frames"), "{name}: {message}");
     }
+}
+
+#[test]
+fn the_id_front_must_match_the_live_face_and_the_result_says_so() {
+    let Some(dir) =
+        common::eval_dir("the_id_front_must_match_the_live_face_and_the_result_says_so")
+    else {
+        return;
+    };
+    let ex = |f: &str| common::eval_file(&dir, &format!("face_recognition_examples/examples/{f}"));
+    let (obama, obama2, biden) = (ex("obama.jpg"), ex("obama2.jpg"), ex("biden.jpg"));
+    // Three frames of one person that are not one still: the photo and two crops of it.
+    let photo = image::load_from_memory(&obama).unwrap().to_rgb8();
+    let (w, h) = photo.dimensions();
+    let crop =
+        |dx: u32| common::png(&image::imageops::crop_imm(&photo, dx, 0, w - 12, h).to_image());
+    let shots = [crop(0), crop(6), crop(12)];
+    let mut v = common::liveness_verifier();
+    let options = LivenessOptions::default();
+    let same = check(
+        &mut v,
+        &frames(&shots, None),
+        Some(ImageInput::Encoded(&obama2)),
+        &options,
+    )
+    .unwrap();
+    let m = same.id_match.as_ref().expect("an ID match");
+    assert!(m.is_match, "score {}", m.score);
+    assert_eq!(same.verified, same.is_live && m.is_match);
+    let other = check(
+        &mut v,
+        &frames(&shots, None),
+        Some(ImageInput::Encoded(&biden)),
+        &options,
+    )
+    .unwrap();
+    let m = other.id_match.as_ref().expect("an ID match");
+    assert!(!m.is_match, "score {}", m.score);
+    assert!(!other.verified);
+    // An ID front with no face is an error naming it.
+    let blank = common::png(&common::gradient(400, 250));
+    let e = check(
+        &mut v,
+        &frames(&shots, None),
+        Some(ImageInput::Encoded(&blank)),
+        &options,
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "NO_FACE");
+    assert!(e.to_string().contains("ID front"), "{e}");
 }

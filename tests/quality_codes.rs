@@ -9,12 +9,15 @@ use veriface::liveness::frame::ModelThresholds;
 use veriface::liveness::quality::{Code, Thresholds};
 use veriface::ImageInput;
 
-fn failed(v: &mut veriface::Verifier, img: &RgbImage) -> Vec<Code> {
+/// The codes that fail on `img`: in the guidance pass (`models` false: the detector at 320,
+/// what a page runs on every camera frame) or the full pass with the eye and anti-spoofing
+/// models.
+fn failed_in(v: &mut veriface::Verifier, img: &RgbImage, models: bool) -> Vec<Code> {
     let png = common::png(img);
     let g = v
         .frame_report(
             ImageInput::Encoded(&png),
-            None,
+            models,
             &Thresholds::default(),
             &ModelThresholds::default(),
         )
@@ -24,6 +27,10 @@ fn failed(v: &mut veriface::Verifier, img: &RgbImage) -> Vec<Code> {
         .filter(|c| !c.passed)
         .map(|c| c.code)
         .collect()
+}
+
+fn failed(v: &mut veriface::Verifier, img: &RgbImage) -> Vec<Code> {
+    failed_in(v, img, false)
 }
 
 /// `face` pasted at (x, y) on a grey w x h canvas.
@@ -40,7 +47,7 @@ fn each_quality_code_fires_on_a_real_face_built_to_trigger_it() {
         return;
     };
     let bytes = common::eval_file(&dir, "face_recognition_examples/examples/obama.jpg");
-    let mut v = common::verifier();
+    let mut v = common::liveness_verifier();
     let photo = v.decode(ImageInput::Encoded(&bytes)).expect("decodes");
     // The face region of the photo, found by the detector, with a margin: the subject.
     let faces = v
@@ -94,7 +101,7 @@ fn each_quality_code_fires_on_a_real_face_built_to_trigger_it() {
         ),
         (
             "against the left edge",
-            canvas(&ok, 640, 480, -40, 100),
+            canvas(&ok, 640, 480, -48, 100),
             Code::FaceCloseToBorder,
         ),
         (
@@ -126,5 +133,101 @@ fn each_quality_code_fires_on_a_real_face_built_to_trigger_it() {
     for (name, img, code) in cases {
         let f = failed(&mut v, &img);
         assert!(f.contains(&code), "{name}: expected {code:?}, failed {f:?}");
+        // The full pass (detector at 640, with the models) agrees.
+        let f = failed_in(&mut v, &img, true);
+        assert!(f.contains(&code), "{name}: expected {code:?}, failed {f:?}");
     }
+}
+
+/// The checks that need pixels or models, each on a real face altered to trigger it: eyes
+/// painted over with the skin below them (EYES_CLOSED), a light-blue surgical mask drawn over
+/// the lower face (FACE_IS_OCCLUDED); and a labelled print attack (FACE_NOT_LIVE).
+#[test]
+fn eye_occlusion_and_liveness_codes_fire_on_inputs_built_to_trigger_them() {
+    let Some(dir) =
+        common::eval_dir("eye_occlusion_and_liveness_codes_fire_on_inputs_built_to_trigger_them")
+    else {
+        return;
+    };
+    let mut v = common::liveness_verifier();
+    let bytes = common::eval_file(&dir, "face_recognition_examples/examples/obama.jpg");
+    let photo = v.decode(ImageInput::Encoded(&bytes)).expect("decodes");
+    let face = v
+        .detect(ImageInput::Encoded(&bytes))
+        .expect("detects")
+        .faces[0]
+        .clone();
+    let bare = failed_in(&mut v, &photo, true);
+    assert!(
+        !bare.contains(&Code::EyesClosed) && !bare.contains(&Code::FaceIsOccluded),
+        "the untouched photo: {bare:?}"
+    );
+    let [le, re, ..] = face.landmarks;
+    let iod = (re[0] - le[0]).hypot(re[1] - le[1]);
+
+    // Eyes closed: each eye's region blended into the skin half an eye distance below it, with
+    // the dark line of the closed lids across it.
+    let mut closed = photo.clone();
+    for eye in [le, re] {
+        let skin = photo
+            .get_pixel(eye[0] as u32, (eye[1] + 0.5 * iod) as u32)
+            .0;
+        let (rx, ry) = (0.3 * iod, 0.15 * iod);
+        for dy in -(ry as i64) * 2..=(ry as i64) * 2 {
+            for dx in -(rx as i64) * 2..=(rx as i64) * 2 {
+                let (x, y) = ((eye[0] as i64 + dx) as u32, (eye[1] as i64 + dy) as u32);
+                let d = ((dx as f32 / rx).powi(2) + (dy as f32 / ry).powi(2)).sqrt();
+                // Fully skin inside the ellipse, feathered to the photo over one radius.
+                let w = (2.0 - d).clamp(0.0, 1.0);
+                let lid =
+                    (dy as f32 - 0.3 * ry + 0.25 * (dx as f32).powi(2) / rx).abs() < 1.5 && d < 1.0;
+                let p = closed.get_pixel(x, y).0;
+                let target = if lid {
+                    [40.0, 30.0, 30.0]
+                } else {
+                    skin.map(f32::from)
+                };
+                let mixed: [u8; 3] =
+                    std::array::from_fn(|c| (w * target[c] + (1.0 - w) * f32::from(p[c])) as u8);
+                closed.put_pixel(x, y, Rgb(mixed));
+            }
+        }
+    }
+    let f = failed_in(&mut v, &closed, true);
+    assert!(f.contains(&Code::EyesClosed), "eyes painted over: {f:?}");
+
+    // A surgical mask from just under the eyes to the chin, across the face.
+    let mut masked = photo.clone();
+    let b = face.bbox;
+    let top = (le[1].max(re[1]) + 0.35 * iod) as u32;
+    for y in top..(b.y2 as u32).min(photo.height()) {
+        for x in (b.x1.max(0.0) as u32)..(b.x2 as u32).min(photo.width()) {
+            masked.put_pixel(x, y, Rgb([150, 190, 220]));
+        }
+    }
+    let f = failed_in(&mut v, &masked, true);
+    assert!(f.contains(&Code::FaceIsOccluded), "masked: {f:?}");
+    // The guidance pass sees it too: it needs no model.
+    let f = failed_in(&mut v, &masked, false);
+    assert!(
+        f.contains(&Code::FaceIsOccluded),
+        "masked, guidance pass: {f:?}"
+    );
+
+    // A printed photo held to the camera (silentface's labelled print attack).
+    let print = common::eval_file(&dir, "silentface_antispoof_samples/images/image_F1.jpg");
+    let r = v
+        .frame_report(
+            ImageInput::Encoded(&print),
+            true,
+            &Thresholds::default(),
+            &ModelThresholds::default(),
+        )
+        .expect("runs");
+    let live = r
+        .checks
+        .iter()
+        .find(|c| c.code == Code::FaceNotLive)
+        .expect("the check ran");
+    assert!(!live.passed, "print attack p(live) {}", live.value);
 }

@@ -39,8 +39,22 @@ fn schema_file(format: Format) -> &'static str {
     }
 }
 
+/// The schema of a liveness response in `format`: Vlens and veriface have liveness shapes; the
+/// others answer liveness as their compare (the ID match, or their error).
+fn liveness_schema_file(format: Format) -> &'static str {
+    match format {
+        Format::Vlens => "vlens-liveness.schema.json",
+        Format::Veriface => "veriface-liveness.schema.json",
+        other => schema_file(other),
+    }
+}
+
 fn validate(format: Format, body: &Value, what: &str) {
-    let path = root().join("schemas").join(schema_file(format));
+    validate_with(schema_file(format), format, body, what);
+}
+
+fn validate_with(file: &str, format: Format, body: &Value, what: &str) {
+    let path = root().join("schemas").join(file);
     let schema: Value = serde_json::from_slice(&std::fs::read(&path).expect("schema file"))
         .expect("schema is JSON");
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
@@ -253,20 +267,34 @@ fn seed_examples() -> Vec<(&'static str, &'static str, Value)> {
             "/compare",
             json!({ "check_liveness": false, "face_base_64": "U2Vjb25kIGltYWdl", "min_similarity_score": 0.7, "ref_face_base_64": "Rmlyc3QgaW1hZ2U=" }),
         ),
+        (
+            "vlens_liveness_seed_example",
+            "https://api.vlenseg.com/v1/ocr/liveness/multi",
+            json!({ "image": "iVBORw0KGgoAAAANSUhEUgAAAQAAAAEACAIAAADTED8xAA==", "face_1": "iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAYAAAAf8/9hAA==", "face_2": "iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAYAAAAf8/9hBB==", "face_3": "iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAYAAAAf8/9hCC==" }),
+        ),
     ]
 }
 
 fn handle(v: &mut Verifier, endpoint: &str, body: &Value) -> (Format, Response) {
     let format = vendor::endpoint_format(endpoint).expect("a vendor endpoint");
     let response = vendor::handle(v, Request { endpoint, body }, ctx());
-    validate(format, &response.body, endpoint);
+    if endpoint.contains("liveness") {
+        validate_with(
+            liveness_schema_file(format),
+            format,
+            &response.body,
+            endpoint,
+        );
+    } else {
+        validate(format, &response.body, endpoint);
+    }
     (format, response)
 }
 
 #[test]
 fn handle_answers_each_vendors_example_request() {
-    let mut v = common::verifier();
-    let expected_status = [400, 400, 415, 400];
+    let mut v = common::liveness_verifier();
+    let expected_status = [400, 400, 415, 400, 400];
     for ((name, endpoint, body), status) in seed_examples().into_iter().zip(expected_status) {
         let (_, response) = handle(&mut v, endpoint, &body);
         assert_eq!(response.status, status, "{name}: {:#}", response.body);
@@ -302,7 +330,7 @@ fn handle_answers_each_vendors_example_request() {
     let response = vendor::handle(
         &mut v,
         Request {
-            endpoint: "/v1/ocr/liveness/multi",
+            endpoint: "/v1/ocr/id/front",
             body: &json!({}),
         },
         ctx(),
@@ -432,4 +460,166 @@ fn every_error_code_has_an_arabic_valify_message() {
         );
         validate(Format::Valify, &r.body, f.code());
     }
+}
+
+/// Liveness in every shape: a still sent three times with an ID of the same person (not live:
+/// REPLAYED_STILL), three distinct shots of one photo with an ID of the same person and of
+/// another, without an ID, and frames too far apart. Then each vendor's liveness request
+/// through `handle`: Vlens liveness/multi, veriface liveness, and OpenCV FR's check_liveness.
+#[test]
+fn liveness_outcomes_match_schema_and_golden_in_every_format() {
+    let Some(dir) = common::eval_dir("liveness_outcomes_match_schema_and_golden_in_every_format")
+    else {
+        return;
+    };
+    use veriface::liveness::session::{check, LivenessOptions};
+    let ex = |f: &str| common::eval_file(&dir, &format!("face_recognition_examples/examples/{f}"));
+    let (obama, obama2, biden) = (ex("obama.jpg"), ex("obama2.jpg"), ex("biden.jpg"));
+    let photo = image::load_from_memory(&obama).expect("decodes").to_rgb8();
+    let (w, h) = photo.dimensions();
+    let shot =
+        |dx: u32| common::png(&image::imageops::crop_imm(&photo, dx, 0, w - 12, h).to_image());
+    let shots = [shot(0), shot(6), shot(12)];
+    let still = [obama.clone(), obama.clone(), obama.clone()];
+    let mut v = common::liveness_verifier();
+    let options = LivenessOptions::default();
+    let cases: Vec<(&str, Result<_, Failure>)> = vec![
+        (
+            "liveness_replayed_still",
+            check(
+                &mut v,
+                &frames(&still, Some([0.0, 160.0, 320.0])),
+                Some(ImageInput::Encoded(&obama2)),
+                &options,
+            )
+            .map_err(Failure::from),
+        ),
+        (
+            "liveness_shots_same_id",
+            check(
+                &mut v,
+                &frames(&shots, None),
+                Some(ImageInput::Encoded(&obama2)),
+                &options,
+            )
+            .map_err(Failure::from),
+        ),
+        (
+            "liveness_shots_other_id",
+            check(
+                &mut v,
+                &frames(&shots, None),
+                Some(ImageInput::Encoded(&biden)),
+                &options,
+            )
+            .map_err(Failure::from),
+        ),
+        (
+            "liveness_no_id",
+            check(&mut v, &frames(&shots, None), None, &options).map_err(Failure::from),
+        ),
+        (
+            "liveness_too_slow",
+            check(
+                &mut v,
+                &frames(&shots, Some([0.0, 400.0, 800.0])),
+                None,
+                &options,
+            )
+            .map_err(Failure::from),
+        ),
+    ];
+    for (name, outcome) in &cases {
+        for format in Format::ALL {
+            let response = vendor::liveness_response(format, outcome, &ctx());
+            validate_with(liveness_schema_file(format), format, &response.body, name);
+            golden(&format!("{}/{name}", format.name()), &response);
+        }
+    }
+    // What each shape says, beyond the schema.
+    let (_, replay) = &cases[0];
+    let r = replay.as_ref().expect("runs");
+    assert!(!r.is_live && r.presentation_attack);
+    assert!(r.id_match.as_ref().is_some_and(|m| m.is_match));
+    let vlens = vendor::liveness_response(Format::Vlens, replay, &ctx()).body;
+    assert_eq!(vlens["services"]["liveness"], false);
+    assert_eq!(vlens["services"]["spoofing"]["fake"], true);
+    assert_eq!(vlens["data"]["isDigitalIdentityVerified"], false);
+    let opencv = vendor::liveness_response(Format::Opencv, replay, &ctx());
+    assert_eq!(opencv.status, 400);
+    assert_eq!(opencv.body["code"], "ERR_LIVENESS_ERROR");
+    let other = vendor::liveness_response(Format::Vlens, &cases[2].1, &ctx()).body;
+    assert_eq!(other["data"]["isDigitalIdentityVerified"], false);
+    let no_id = vendor::liveness_response(Format::Vlens, &cases[3].1, &ctx()).body;
+    assert_eq!(no_id["data"]["isDigitalIdentityVerified"], Value::Null);
+    let slow = vendor::liveness_response(Format::Veriface, &cases[4].1, &ctx());
+    assert_eq!(slow.status, 400);
+    assert_eq!(slow.body["error"]["code"], "BAD_PARAMETER");
+
+    // The vendors' liveness requests with real images.
+    let b64 = |bytes: &[u8]| base64_of(bytes);
+    let requests = [
+        (
+            "vlens_liveness_multi",
+            "https://api.vlenseg.com/v1/ocr/liveness/multi",
+            json!({ "image": b64(&obama2), "face_1": b64(&shots[0]), "face_2": b64(&shots[1]), "face_3": b64(&shots[2]), "request_id": "req-7" }),
+        ),
+        (
+            "veriface_liveness",
+            "/veriface/liveness",
+            json!({ "frames": [b64(&still[0]), b64(&still[1]), b64(&still[2])], "timestamps": [0, 150, 300], "id_front": b64(&biden) }),
+        ),
+        (
+            "opencv_check_liveness",
+            "/compare",
+            json!({ "face_base_64": b64(&obama), "ref_face_base_64": b64(&obama2), "min_similarity_score": 0.7, "check_liveness": true }),
+        ),
+        (
+            "vlens_liveness_missing_face",
+            "/v1/ocr/liveness/multi",
+            json!({ "face_1": b64(&shots[0]), "face_2": b64(&shots[1]) }),
+        ),
+    ];
+    for (name, endpoint, body) in requests {
+        let (_, response) = handle(&mut v, endpoint, &body);
+        golden(&format!("handle/{name}"), &response);
+    }
+    let (_, r) = handle(
+        &mut v,
+        "/v1/ocr/liveness/multi",
+        &json!({ "face_1": "x", "face_2": "y" }),
+    );
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.body["services"]["validations"]["validation_errors"][0]["field"],
+        "face_3"
+    );
+    // check_liveness ran: the answer is either the match or the page's liveness error with one
+    // of its codes, never UNKNOWN_ERROR.
+    let (_, r) = handle(
+        &mut v,
+        "/compare",
+        &json!({ "face_base_64": b64(&obama), "ref_face_base_64": b64(&obama2), "check_liveness": true }),
+    );
+    assert!(
+        r.body["is_match"] == true
+            || (r.body["code"] == "ERR_LIVENESS_ERROR"
+                && r.body["metadata"]["code"] != "UNKNOWN_ERROR"),
+        "{:#}",
+        r.body
+    );
+}
+
+fn frames(
+    files: &[Vec<u8>],
+    times: Option<[f64; 3]>,
+) -> Vec<veriface::liveness::session::Frame<'_>> {
+    files
+        .iter()
+        .enumerate()
+        .map(|(i, b)| veriface::liveness::session::Frame {
+            image: ImageInput::Encoded(b),
+            timestamp_ms: times.map(|t| t[i]),
+        })
+        .collect()
 }

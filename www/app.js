@@ -469,9 +469,17 @@ async function runIdFlow() {
       renderResult({
         flow: "id", match, live, pageMs, capture: b, order,
         sources: [idSource, ...frameSources],
-        formats: (format) => (hasLiveness()
-          ? state.vf.liveness(b.frames, { idFront: id.source, format })
-          : state.vf.compare(id.source, b.frames[1], { facePolicy: "largest", format })),
+        formats: async (format) => {
+          const matchOnly = () => state.vf.compare(id.source, b.frames[1], { facePolicy: "largest", format });
+          if (!hasLiveness()) return { body: await matchOnly(), note: "The face match only: this build has no liveness." };
+          try {
+            return { body: await state.vf.liveness(b.frames, { idFront: id.source, format }) };
+          } catch (err) {
+            if (err?.code !== "BAD_PARAMETER") throw err;
+            // A vendor without a liveness response: its face-match response instead.
+            return { body: await matchOnly(), note: `${format} has no liveness response: this is its face-match response (the selfie's middle frame against the ID).` };
+          }
+        },
       });
     } catch (err) {
       showError(err, "Verifying", whichSlot(err, { id: "the ID photo" }, "the ID photo or the selfie"));
@@ -500,7 +508,7 @@ async function runCompareFlow() {
         flow: "compare", match, live: null, pageMs: performance.now() - t0,
         sources: [{ bitmap: a.bitmap, label: "Photo A" }, { bitmap: b.bitmap, label: "Photo B" }],
         order: [{ bitmap: a.bitmap, label: "Photo A" }, { bitmap: b.bitmap, label: "Photo B" }],
-        formats: (format) => state.vf.compare(a.source, b.source, { format }),
+        formats: async (format) => ({ body: await state.vf.compare(a.source, b.source, { format }) }),
       });
     } catch (err) {
       showError(err, "Comparing", whichSlot(err, { a: "photo A", b: "photo B" }));
@@ -523,7 +531,7 @@ async function runLivenessFlow() {
       renderResult({
         flow: "liveness", match: null, live, pageMs: performance.now() - t0, capture: b,
         sources: b.bitmaps.map((bm, i) => ({ bitmap: bm, label: `Frame ${i + 1}`, frame: i })),
-        formats: (format) => state.vf.liveness(b.frames, { format }),
+        formats: async (format) => ({ body: await state.vf.liveness(b.frames, { format }) }),
       });
     } catch (err) {
       showError(err, "Checking liveness");
@@ -873,24 +881,26 @@ async function showFormat(format) {
   if (!source) return;
   let entry = state.formatCache.get(format);
   if (!entry) {
-    entry = source(format).then((body) => JSON.stringify(body, null, 2), (err) => {
-      const { text, code } = describeError(err, "the images");
-      return `// ${text} (${code})`;
+    entry = source(format).then(({ body, note }) => ({ text: JSON.stringify(body, null, 2), note: note ?? "" }), (err) => {
+      const { text, code, detail } = describeError(err, "the images");
+      return { text: "", note: `No ${format} response: ${text} (${code}: ${detail})` };
     });
     state.formatCache.set(format, entry);
   }
   pre.textContent = "Computing…";
   pre.dataset.format = "";
+  $("format-note").textContent = "";
   state.busy++;
-  let text;
+  let shown;
   try {
-    text = await entry;
+    shown = await entry;
   } finally {
     state.busy--;
   }
   if (state.activeFormat === format && state.formatSource === source) {
-    pre.textContent = text;
+    pre.textContent = shown.text;
     pre.dataset.format = format;
+    $("format-note").textContent = shown.note;
   }
 }
 

@@ -10,8 +10,9 @@ use crate::error::{Error, Result};
 use crate::liveness::passive::{AntiSpoof, EyeState};
 use crate::liveness::pose::Pose;
 use crate::liveness::quality::{self, Check, Code, Thresholds};
+use crate::liveness::texture;
 use crate::models::Manifest;
-use crate::report::FaceReport;
+use crate::report::{FaceReport, Timings};
 
 /// The two classifiers, loaded together.
 pub struct PassiveModels {
@@ -52,6 +53,9 @@ pub struct ModelThresholds {
     /// FACE_NOT_LIVE below this probability of a live face. Provisional (docs/liveness.md): on
     /// 59 labelled frames, per frame, it gives BPCER 0.32 and APCER 0.15.
     pub min_live: f64,
+    /// FACE_IS_OCCLUDED above this excess of non-skin pixels on the lower face over the
+    /// forehead ([`texture::occlusion`]); needs no model.
+    pub max_occlusion: f64,
 }
 
 impl Default for ModelThresholds {
@@ -59,6 +63,7 @@ impl Default for ModelThresholds {
         ModelThresholds {
             min_eye_open: 0.5,
             min_live: 0.05,
+            max_occlusion: 0.5,
         }
     }
 }
@@ -81,10 +86,15 @@ pub struct FrameReport {
     pub eyes_open: Option<[f32; 2]>,
     /// Probability the face is live, when the models ran.
     pub live: Option<f32>,
+    /// Share of the texture's energy at high spatial frequencies
+    /// ([`texture::high_frequency_energy`]): a screen-replay cue, reported.
+    pub high_frequency: Option<f64>,
     /// Every check, geometric first.
     pub checks: Vec<Check>,
     /// True when every check passed.
     pub passed: bool,
+    /// Time spent (set by the verifier, which owns the clock).
+    pub timings: Timings,
 }
 
 /// Runs every single-frame check on `faces` found in `image`. Without `models`, only the
@@ -102,7 +112,19 @@ pub fn report(
     let dims = image.dimensions();
     let g = quality::geometry(faces, dims, geometry);
     let mut checks = g.checks;
-    let (mut eyes_open, mut live) = (None, None);
+    let (mut eyes_open, mut live, mut high_frequency) = (None, None, None);
+    if let Some(face) = &g.face {
+        // Pixel statistics, no model: cheap enough for every camera frame.
+        if let Some(v) = texture::occlusion(image, face) {
+            checks.push(Check {
+                code: Code::FaceIsOccluded,
+                value: v,
+                threshold: limits.max_occlusion,
+                passed: v <= limits.max_occlusion,
+            });
+        }
+        high_frequency = texture::high_frequency_energy(image, face);
+    }
     if let (Some(face), Some(m)) = (&g.face, models) {
         let eyes = m.eyes.open_probabilities(image, face)?;
         let open = f64::from(eyes[0].max(eyes[1]));
@@ -130,7 +152,9 @@ pub fn report(
         pose: g.pose,
         eyes_open,
         live,
+        high_frequency,
         passed: checks.iter().all(|c| c.passed),
         checks,
+        timings: Timings::default(),
     })
 }

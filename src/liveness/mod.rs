@@ -11,3 +11,4 @@ pub mod passive;
 pub mod pose;
 pub mod quality;
 pub mod session;
+pub mod texture;

@@ -29,6 +29,8 @@ pub enum Code {
     FaceAngleTooLarge,
     /// Both eyes closed.
     EyesClosed,
+    /// Something (a mask, a hand, a scarf) covers the lower face.
+    FaceIsOccluded,
     /// The passive anti-spoofing model does not see a live face.
     FaceNotLive,
 }
@@ -45,6 +47,7 @@ impl Code {
             Code::FaceCropped => "FACE_CROPPED",
             Code::FaceAngleTooLarge => "FACE_ANGLE_TOO_LARGE",
             Code::EyesClosed => "EYES_CLOSED",
+            Code::FaceIsOccluded => "FACE_IS_OCCLUDED",
             Code::FaceNotLive => "FACE_NOT_LIVE",
         }
     }

@@ -11,10 +11,10 @@ use crate::align::Affine;
 use crate::compare::{score, similarity};
 use crate::error::{Error, Result};
 use crate::image::ImageInput;
-use crate::liveness::frame::{self, FrameReport, ModelThresholds, PassiveModels};
+use crate::liveness::frame::{FrameReport, ModelThresholds};
 use crate::liveness::quality::{Code, Thresholds};
-use crate::report::Timings;
-use crate::verifier::Verifier;
+use crate::report::{CompareResult, Timings};
+use crate::verifier::{Embedded, FacePolicy, Verifier};
 
 /// One captured frame and when it was captured (ms, any monotonic origin), if known.
 #[derive(Debug, Clone, Copy)]
@@ -39,6 +39,10 @@ pub struct LivenessOptions {
     /// REPLAYED_STILL below this mean absolute difference between consecutive aligned face
     /// crops, in grey levels (0..255): a replayed still differs by nothing.
     pub min_frame_difference: f64,
+    /// SCREEN_TEXTURE above this mean share of high-frequency texture energy.
+    pub max_high_frequency: f64,
+    /// The ID portrait must reach this calibrated score against the live face (default 0.7).
+    pub id_threshold: f64,
 }
 
 impl Default for LivenessOptions {
@@ -49,6 +53,8 @@ impl Default for LivenessOptions {
             models: ModelThresholds::default(),
             min_identity_score: 0.7,
             min_frame_difference: 0.5,
+            max_high_frequency: SCREEN_HIGH_FREQUENCY,
+            id_threshold: crate::compare::DEFAULT_THRESHOLD,
         }
     }
 }
@@ -65,6 +71,9 @@ pub enum SequenceCode {
     /// the eye distance: what a turning head makes and a flat picture cannot. Reported, not yet
     /// part of the decision (a live person holding still makes little of it either).
     PlanarMotionOnly,
+    /// The skin texture carries more high-frequency energy than a camera sees on skin: a
+    /// screen's pixel grid (moire). Reported; docs/liveness.md has its measured weight.
+    ScreenTexture,
 }
 
 impl SequenceCode {
@@ -74,6 +83,7 @@ impl SequenceCode {
             SequenceCode::NotSamePerson => "NOT_SAME_PERSON",
             SequenceCode::ReplayedStill => "REPLAYED_STILL",
             SequenceCode::PlanarMotionOnly => "PLANAR_MOTION_ONLY",
+            SequenceCode::ScreenTexture => "SCREEN_TEXTURE",
         }
     }
 }
@@ -109,34 +119,154 @@ pub struct LivenessResult {
     pub frames: Vec<FrameReport>,
     /// The sequence checks.
     pub sequence: Vec<SequenceCheck>,
+    /// With an ID front: the most frontal frame compared with the ID portrait (the largest face
+    /// on the document), with the evidence a server needs to recompute it.
+    pub id_match: Option<CompareResult>,
+    /// `is_live` and, with an ID front, `id_match.is_match`: what Vlens calls a verified
+    /// digital identity.
+    pub verified: bool,
+    /// True when an anti-spoofing cue failed (the mean probability of a live face, or a
+    /// decisive sequence check), as opposed to a capture problem (distance, pose, eyes) alone:
+    /// Vlens's `spoofing.fake`.
+    pub presentation_attack: bool,
     /// How the decision was made.
     pub decision_rule: &'static str,
     /// Summed stage timings.
     pub timings: Timings,
 }
 
-/// Checks 2 to 5 frames for liveness.
+/// Checks 2 to 5 frames for liveness and, given `id_front`, that the live face matches the ID
+/// portrait. Needs the passive models ([`Verifier::load_passive`]).
 ///
 /// # Errors
 /// `BAD_PARAMETER` for fewer than 2 or more than 5 frames, timestamps out of order, or a span
-/// over `max_span_ms`; decoding errors naming the frame; `INFERENCE_FAILED`.
+/// over `max_span_ms`; decoding errors naming the frame; `NO_FACE` for an ID front without a
+/// face; `UNKNOWN_MODEL` before the passive models are loaded; `INFERENCE_FAILED`.
 pub fn check(
     verifier: &mut Verifier,
-    models: &PassiveModels,
     frames: &[Frame<'_>],
+    id_front: Option<crate::image::ImageInput<'_>>,
     options: &LivenessOptions,
 ) -> Result<LivenessResult> {
+    let span_ms = validate(frames, options)?;
+    let start = verifier.now();
+    let mut timings = Timings::default();
+    let mut reports = Vec::with_capacity(frames.len());
+    let mut embedded: Vec<Option<(Embedded, String)>> = Vec::with_capacity(frames.len());
+    for (i, f) in frames.iter().enumerate() {
+        let which = format!("frame {}", i + 1);
+        let t0 = verifier.now();
+        let (image, hash) = verifier.decode_hashed(f.image)?;
+        timings.decode_ms += verifier.now() - t0;
+        let report = verifier.frame_checks(&image, true, &options.geometry, &options.models)?;
+        timings.detect_ms += report.timings.detect_ms;
+        timings.liveness_ms += report.timings.liveness_ms;
+        // The subject the checks chose (the largest face) is the one embedded: no second
+        // detector pass.
+        let embedding = match &report.subject {
+            Some(face) => Some((
+                verifier.embed_face(&image, face, &which, &mut timings)?,
+                hash,
+            )),
+            None => None,
+        };
+        reports.push(report);
+        embedded.push(embedding);
+    }
+    let present: Vec<&Embedded> = embedded.iter().flatten().map(|(e, _)| e).collect();
+    let sequence = sequence_checks(verifier, &present, &reports, frames.len(), options);
+    let lives: Vec<f64> = reports
+        .iter()
+        .filter_map(|r| r.live.map(f64::from))
+        .collect();
+    let live_mean = if lives.len() == frames.len() {
+        lives.iter().sum::<f64>() / lives.len() as f64
+    } else {
+        0.0
+    };
+    let frames_pass = reports.iter().all(|r| {
+        r.checks
+            .iter()
+            .all(|c| c.passed || c.code == Code::FaceNotLive)
+    });
+    let presentation_attack =
+        live_mean < options.models.min_live || sequence.iter().any(|c| !c.passed && c.decisive);
+    let is_live = frames_pass && !presentation_attack;
+    let id_match = match id_front {
+        Some(input) => Some(match_id(verifier, input, &reports, embedded, options)?),
+        None => None,
+    };
+    timings.total_ms = verifier.now() - start;
+    Ok(LivenessResult {
+        is_live,
+        live_mean,
+        span_ms,
+        frames: reports,
+        sequence,
+        verified: is_live && id_match.as_ref().map_or(true, |m| m.is_match),
+        presentation_attack,
+        id_match,
+        decision_rule: DECISION_RULE,
+        timings,
+    })
+}
+
+impl LivenessResult {
+    /// Why the result is not live: every failed frame check (in check order, once each), then
+    /// FACE_NOT_LIVE when the mean probability of a live face fell short, then the decisive
+    /// sequence checks that failed. Empty for a live result.
+    pub fn failed_codes(&self) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = Vec::new();
+        let mut push = |name: &'static str| {
+            if !out.contains(&name) {
+                out.push(name);
+            }
+        };
+        for c in self.frames.iter().flat_map(|f| &f.checks) {
+            if !c.passed && c.code != Code::FaceNotLive {
+                push(c.code.name());
+            }
+        }
+        if self
+            .frames
+            .iter()
+            .flat_map(|f| &f.checks)
+            .any(|c| c.code == Code::FaceNotLive && self.live_mean < c.threshold)
+        {
+            push(Code::FaceNotLive.name());
+        }
+        for c in &self.sequence {
+            if !c.passed && c.decisive {
+                push(c.code.name());
+            }
+        }
+        out
+    }
+}
+
+/// Checks the frame count, the timestamps and the span; returns the span when timestamps are
+/// given.
+fn validate(frames: &[Frame<'_>], options: &LivenessOptions) -> Result<Option<f64>> {
     if !(2..=5).contains(&frames.len()) {
         return Err(Error::bad_parameter(
             "frames",
             format!("give 2 to 5 frames (3 is usual), got {}", frames.len()),
         ));
     }
+    if !(options.max_span_ms.is_finite() && options.max_span_ms > 0.0) {
+        return Err(Error::bad_parameter(
+            "maxSpanMs",
+            format!(
+                "must be a positive number of milliseconds, got {}",
+                options.max_span_ms
+            ),
+        ));
+    }
     let times: Vec<f64> = frames.iter().filter_map(|f| f.timestamp_ms).collect();
     let span_ms = match times.len() {
         0 => None,
         n if n == frames.len() => {
-            if times.windows(2).any(|w| w[1] < w[0] || !w[1].is_finite()) {
+            if times.iter().any(|t| !t.is_finite()) || times.windows(2).any(|w| w[1] < w[0]) {
                 return Err(Error::bad_parameter(
                     "frames",
                     "timestamps must be finite and in capture order",
@@ -162,31 +292,19 @@ pub fn check(
             ));
         }
     }
-    let mut timings = Timings::default();
-    let mut reports = Vec::with_capacity(frames.len());
-    let mut embedded = Vec::with_capacity(frames.len());
-    for (i, f) in frames.iter().enumerate() {
-        let which = format!("frame {}", i + 1);
-        let image = verifier.decode(f.image)?;
-        let faces = verifier.detector_mut().detect(&image)?;
-        let report = frame::report(
-            &image,
-            &faces,
-            Some(models),
-            &options.geometry,
-            &options.models,
-        )?;
-        // The subject the checks chose (the largest face) is the one embedded: no second
-        // detector pass.
-        let embedding = match &report.subject {
-            Some(face) => Some(verifier.embed_face(&image, face, &which, &mut timings)?),
-            None => None,
-        };
-        reports.push(report);
-        embedded.push(embedding);
-    }
-    let spec = verifier.embedder().spec().clone();
-    let present: Vec<_> = embedded.iter().flatten().collect();
+    Ok(span_ms)
+}
+
+/// What only several frames show: one person throughout, no still replayed, motion a flat
+/// picture cannot make, and the screen-texture cue over the frames.
+fn sequence_checks(
+    verifier: &Verifier,
+    present: &[&Embedded],
+    reports: &[FrameReport],
+    frame_count: usize,
+    options: &LivenessOptions,
+) -> Vec<SequenceCheck> {
+    let spec = verifier.embedder().spec();
     // Same person: the weakest pair.
     let mut min_score = f64::INFINITY;
     for (i, a) in present.iter().enumerate() {
@@ -211,12 +329,18 @@ pub fn check(
         max_residual = max_residual.max(affine_residual(&a.face.landmarks, &b.face.landmarks));
     }
     let min_diff = if min_diff.is_finite() { min_diff } else { 0.0 };
-    let sequence = vec![
+    let textures: Vec<f64> = reports.iter().filter_map(|r| r.high_frequency).collect();
+    let texture = if textures.is_empty() {
+        0.0
+    } else {
+        textures.iter().sum::<f64>() / textures.len() as f64
+    };
+    vec![
         SequenceCheck {
             code: SequenceCode::NotSamePerson,
             value: min_score,
             threshold: options.min_identity_score,
-            passed: present.len() == frames.len() && min_score >= options.min_identity_score,
+            passed: present.len() == frame_count && min_score >= options.min_identity_score,
             decisive: true,
         },
         SequenceCheck {
@@ -233,34 +357,58 @@ pub fn check(
             passed: max_residual >= PLANAR_RESIDUAL,
             decisive: false,
         },
-    ];
-    let lives: Vec<f64> = reports
-        .iter()
-        .filter_map(|r| r.live.map(f64::from))
-        .collect();
-    let live_mean = if lives.len() == frames.len() {
-        lives.iter().sum::<f64>() / lives.len() as f64
-    } else {
-        0.0
-    };
-    let frames_pass = reports.iter().all(|r| {
-        r.checks
-            .iter()
-            .all(|c| c.passed || c.code == Code::FaceNotLive)
-    });
-    let is_live = frames_pass
-        && live_mean >= options.models.min_live
-        && sequence.iter().all(|c| c.passed || !c.decisive);
-    Ok(LivenessResult {
-        is_live,
-        live_mean,
-        span_ms,
-        frames: reports,
-        sequence,
-        decision_rule: DECISION_RULE,
-        timings,
-    })
+        SequenceCheck {
+            code: SequenceCode::ScreenTexture,
+            value: texture,
+            threshold: options.max_high_frequency,
+            passed: texture <= options.max_high_frequency,
+            decisive: SCREEN_TEXTURE_DECISIVE,
+        },
+    ]
 }
+
+/// The ID portrait (the largest face on the document: a card's small ghost portrait is not an
+/// error) compared with the most frontal frame that has a face.
+fn match_id(
+    verifier: &mut Verifier,
+    input: crate::image::ImageInput<'_>,
+    reports: &[FrameReport],
+    embedded: Vec<Option<(Embedded, String)>>,
+    options: &LivenessOptions,
+) -> Result<CompareResult> {
+    let mut timings = Timings::default();
+    let t0 = verifier.now();
+    let (document, hash) = verifier.decode_hashed(input)?;
+    timings.decode_ms = verifier.now() - t0;
+    let id = verifier.embed_image(&document, FacePolicy::Largest, "ID front", &mut timings)?;
+    let turn = |r: &FrameReport| {
+        r.pose
+            .map_or(f32::INFINITY, |p| p.yaw.abs().max(p.pitch.abs()))
+    };
+    let best = embedded
+        .into_iter()
+        .zip(reports)
+        .filter_map(|(e, r)| e.map(|e| (e, turn(r))))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(e, _)| e)
+        .ok_or_else(|| Error::NoFace {
+            which: "frame 1".into(),
+        })?;
+    timings.total_ms = verifier.now() - t0;
+    Ok(verifier.decide(
+        [best, (id, hash)],
+        options.id_threshold,
+        FacePolicy::Largest,
+        timings,
+    ))
+}
+
+/// Mean share of high-frequency texture energy above which SCREEN_TEXTURE fails; see
+/// docs/liveness.md for the measurement behind it.
+pub const SCREEN_HIGH_FREQUENCY: f64 = 0.012;
+
+/// Whether SCREEN_TEXTURE decides, or is only reported.
+pub const SCREEN_TEXTURE_DECISIVE: bool = false;
 
 /// Residual (fraction of the eye distance) above which landmark motion is more than a flat
 /// picture moved in front of the camera can make; a first value, to be measured.

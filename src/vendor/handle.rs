@@ -4,8 +4,9 @@
 
 use serde_json::Value;
 
-use super::{compare_response, opencv, Context, Failure, Format, Lang, Response};
+use super::{compare_response, liveness_response, Context, Failure, Format, Lang, Response};
 use crate::image::ImageInput;
+use crate::liveness::session::{self, Frame, LivenessOptions};
 use crate::verifier::{CompareOptions, FacePolicy, Verifier};
 
 /// A vendor request: the endpoint's path (or whole URL) and its JSON body. Deepvue's multipart
@@ -19,7 +20,19 @@ pub struct Request<'a> {
     pub body: &'a Value,
 }
 
-/// The vendor an endpoint belongs to, by its path: Vlens `/v1/ocr/face/compare`, Valify
+/// Whether an endpoint is a liveness one: Vlens `/v1/ocr/liveness/multi` or
+/// `/veriface/liveness`.
+fn is_liveness(endpoint: &str) -> bool {
+    let path = endpoint
+        .split(['?', '#'])
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('/');
+    path.ends_with("/v1/ocr/liveness/multi") || path.ends_with("/veriface/liveness")
+}
+
+/// The vendor an endpoint belongs to, by its path: Vlens `/v1/ocr/face/compare` (and
+/// `/v1/ocr/liveness/multi`), Valify
 /// `/api/v1/face/match/`, Deepvue `/v1/facematch`, OpenCV FR `/compare`, veriface
 /// `/veriface/compare`. A full URL or a prefix before the path is allowed.
 pub fn endpoint_format(endpoint: &str) -> Option<Format> {
@@ -28,8 +41,10 @@ pub fn endpoint_format(endpoint: &str) -> Option<Format> {
         .next()
         .unwrap_or_default()
         .trim_end_matches('/');
-    if path.ends_with("/v1/ocr/face/compare") {
+    if path.ends_with("/v1/ocr/face/compare") || path.ends_with("/v1/ocr/liveness/multi") {
         Some(Format::Vlens)
+    } else if path.ends_with("/veriface/liveness") {
+        Some(Format::Veriface)
     } else if path.ends_with("/api/v1/face/match") {
         Some(Format::Valify)
     } else if path.ends_with("/v1/facematch") {
@@ -52,8 +67,8 @@ pub fn handle(verifier: &mut Verifier, request: Request<'_>, mut ctx: Context) -
             body: serde_json::json!({
                 "message": format!(
                     "veriface does not serve `{}`: the endpoints are /v1/ocr/face/compare (Vlens), \
-                     /api/v1/face/match/ (Valify), /v1/facematch (Deepvue), /compare (OpenCV FR) \
-                     and /veriface/compare",
+                     /v1/ocr/liveness/multi (Vlens), /api/v1/face/match/ (Valify), /v1/facematch \
+                     (Deepvue), /compare (OpenCV FR), /veriface/compare and /veriface/liveness",
                     request.endpoint
                 )
             }),
@@ -98,15 +113,105 @@ pub fn handle(verifier: &mut Verifier, request: Request<'_>, mut ctx: Context) -
     {
         ctx.lang = Lang::Ar;
     }
-    let outcome = run(verifier, format, body, &text);
-    if let (Format::Opencv, Ok(Some(true))) = (format, flag(body, "check_liveness")) {
-        if outcome.is_ok() {
-            // The single-image liveness checks are not in this version: say so in the page's
-            // own liveness error rather than report a check that did not run.
-            return opencv::liveness_error("UNKNOWN_ERROR");
-        }
+    if is_liveness(request.endpoint) {
+        let outcome = run_liveness(verifier, format, body, &text);
+        return liveness_response(format, &outcome, &ctx);
     }
+    let outcome = run(verifier, format, body, &text);
     compare_response(format, &outcome, &ctx)
+}
+
+/// Vlens liveness/multi: `face_1`..`face_3` (2 to 5 `face_N` are taken), `image` the ID front
+/// (optional: without it there is no identity to verify, and `isDigitalIdentityVerified` is
+/// null). veriface liveness: `frames` (base64 strings), `timestamps` (ms, optional),
+/// `id_front`, `max_span_ms`.
+fn run_liveness<'a>(
+    verifier: &mut Verifier,
+    format: Format,
+    body: &'a Value,
+    text: &TextField<'a>,
+) -> Result<session::LivenessResult, Failure> {
+    let mut options = LivenessOptions::default();
+    let (frames, timestamps, id) = if format == Format::Vlens {
+        let mut frames = Vec::new();
+        for i in 1..=5 {
+            match text(&format!("face_{i}"))? {
+                Some(f) => frames.push(f),
+                None if i <= 3 => {
+                    return Err(Failure::Missing {
+                        field: format!("face_{i}"),
+                    })
+                }
+                None => break,
+            }
+        }
+        (frames, None, text("image")?)
+    } else {
+        let list = |key: &str| -> Result<Option<&'a Vec<Value>>, Failure> {
+            match body.get(key) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::Array(a)) => Ok(Some(a)),
+                Some(_) => Err(Failure::Invalid {
+                    field: key.into(),
+                    reason: "must be an array".into(),
+                }),
+            }
+        };
+        let frames = list("frames")?
+            .ok_or_else(|| Failure::Missing {
+                field: "frames".into(),
+            })?
+            .iter()
+            .map(|v| {
+                v.as_str().ok_or_else(|| Failure::Invalid {
+                    field: "frames".into(),
+                    reason: "every frame must be a base64 string".into(),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let timestamps = list("timestamps")?
+            .map(|a| {
+                a.iter()
+                    .map(|v| {
+                        v.as_f64().ok_or_else(|| Failure::Invalid {
+                            field: "timestamps".into(),
+                            reason: "every timestamp must be a number of milliseconds".into(),
+                        })
+                    })
+                    .collect::<Result<Vec<f64>, _>>()
+            })
+            .transpose()?;
+        if let Some(t) = &timestamps {
+            if t.len() != frames.len() {
+                return Err(Failure::Invalid {
+                    field: "timestamps".into(),
+                    reason: format!(
+                        "give one per frame: {} frames, {} timestamps",
+                        frames.len(),
+                        t.len()
+                    ),
+                });
+            }
+        }
+        if let Some(ms) = number(body, "max_span_ms")? {
+            options.max_span_ms = ms;
+        }
+        (frames, timestamps, text("id_front")?)
+    };
+    let input: Vec<Frame<'_>> = frames
+        .iter()
+        .enumerate()
+        .map(|(i, f)| Frame {
+            image: ImageInput::Base64(f),
+            timestamp_ms: timestamps.as_ref().and_then(|t| t.get(i).copied()),
+        })
+        .collect();
+    Ok(session::check(
+        verifier,
+        &input,
+        id.map(ImageInput::Base64),
+        &options,
+    )?)
 }
 
 type TextField<'a> = dyn Fn(&str) -> Result<Option<&'a str>, Failure> + 'a;
@@ -143,7 +248,7 @@ fn run<'a>(
         Format::Opencv => {
             let pair = (required("face_base_64")?, required("ref_face_base_64")?);
             options.threshold = number(body, "min_similarity_score")?.unwrap_or(0.7);
-            flag(body, "check_liveness")?;
+            options.check_liveness = flag(body, "check_liveness")?.unwrap_or(false);
             options.face_policy = FacePolicy::Largest;
             pair
         }
@@ -232,7 +337,8 @@ mod tests {
             ),
             ("http://localhost:8000/compare", Some(Format::Opencv)),
             ("/veriface/compare", Some(Format::Veriface)),
-            ("/v1/ocr/liveness/multi", None),
+            ("/v1/ocr/liveness/multi", Some(Format::Vlens)),
+            ("/veriface/liveness", Some(Format::Veriface)),
             ("/search", None),
         ];
         for (endpoint, want) in cases {

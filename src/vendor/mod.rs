@@ -23,6 +23,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::Error;
+use crate::liveness::session::LivenessResult;
 use crate::report::CompareResult;
 
 pub use handle::{endpoint_format, handle, Request};
@@ -143,6 +144,12 @@ pub enum Failure {
     },
     /// The pipeline refused the input.
     Pipeline(Error),
+    /// The liveness check ran and did not find a live person; for the shapes that have no
+    /// liveness field (a compare with the liveness of the probe checked, as OpenCV FR does).
+    NotLive {
+        /// The failed checks ([`LivenessResult::failed_codes`]).
+        codes: Vec<String>,
+    },
 }
 
 impl Failure {
@@ -151,6 +158,7 @@ impl Failure {
         match self {
             Failure::Missing { .. } | Failure::Invalid { .. } => "BAD_PARAMETER",
             Failure::Pipeline(e) => e.code(),
+            Failure::NotLive { .. } => "NOT_LIVE",
         }
     }
 
@@ -162,6 +170,10 @@ impl Failure {
             }
             Failure::Invalid { field, reason } => format!("bad parameter `{field}`: {reason}"),
             Failure::Pipeline(e) => e.to_string(),
+            Failure::NotLive { codes } => format!(
+                "the liveness check did not find a live person ({}): capture again, facing the camera with eyes open, close enough, in good light",
+                codes.join(", ")
+            ),
         }
     }
 
@@ -171,6 +183,7 @@ impl Failure {
     pub fn status(&self) -> u16 {
         match self {
             Failure::Missing { .. } | Failure::Invalid { .. } => 400,
+            Failure::NotLive { .. } => 422,
             Failure::Pipeline(e) => match e {
                 Error::TooLarge { .. } => 413,
                 Error::UnsupportedFormat { .. } => 415,
@@ -197,6 +210,7 @@ impl Failure {
             "NO_FACE" => 4007,
             "MULTIPLE_FACES" => 4008,
             "BAD_PARAMETER" => 4009,
+            "NOT_LIVE" => 4010,
             "MODEL_HASH_MISMATCH" => 5001,
             "UNKNOWN_MODEL" => 5002,
             _ => 5003,
@@ -225,12 +239,64 @@ pub fn compare_response(
     outcome: &Result<CompareResult, Failure>,
     ctx: &Context,
 ) -> Response {
+    // A compare that also checked the probe's liveness (OpenCV FR's `check_liveness`) and found
+    // no live face: the shapes without a liveness field answer with their error for it.
+    let not_live;
+    let outcome = match outcome {
+        Ok(r) if !matches!(format, Format::Vlens | Format::Veriface) => {
+            match r.liveness.as_ref().filter(|l| !l.passed) {
+                Some(l) => {
+                    not_live = Err(Failure::NotLive {
+                        codes: l
+                            .checks
+                            .iter()
+                            .filter(|c| !c.passed)
+                            .map(|c| c.code.name().to_string())
+                            .collect(),
+                    });
+                    &not_live
+                }
+                None => outcome,
+            }
+        }
+        _ => outcome,
+    };
     match format {
         Format::Vlens => vlens::compare(outcome, ctx),
         Format::Valify => valify::compare(outcome, ctx),
         Format::Deepvue => deepvue::compare(outcome, ctx),
         Format::Opencv => opencv::compare(outcome, ctx),
         Format::Veriface => veriface::compare(outcome, ctx),
+    }
+}
+
+/// A liveness outcome in `format`. Vlens and veriface have liveness fields (Vlens
+/// `/v1/ocr/liveness/multi`: `services.liveness`, `services.spoofing.fake`,
+/// `data.isDigitalIdentityVerified`). Valify, Deepvue and OpenCV FR answer compares: their shape
+/// needs the ID front, and gives the ID match when the person is live and the vendor's error
+/// (OpenCV FR: `ERR_LIVENESS_ERROR` with the first failed code) when not.
+pub fn liveness_response(
+    format: Format,
+    outcome: &Result<LivenessResult, Failure>,
+    ctx: &Context,
+) -> Response {
+    let as_compare = |second_field: &str| -> Result<CompareResult, Failure> {
+        let r = outcome.as_ref().map_err(Clone::clone)?;
+        if !r.is_live {
+            return Err(Failure::NotLive {
+                codes: r.failed_codes().iter().map(|c| c.to_string()).collect(),
+            });
+        }
+        r.id_match.clone().ok_or_else(|| Failure::Missing {
+            field: second_field.to_string(),
+        })
+    };
+    match format {
+        Format::Vlens => vlens::liveness(outcome, ctx),
+        Format::Valify => valify::compare(&as_compare("second_img"), ctx),
+        Format::Deepvue => deepvue::compare(&as_compare("file_b"), ctx),
+        Format::Opencv => opencv::compare(&as_compare("ref_face_base_64"), ctx),
+        Format::Veriface => veriface::liveness(outcome, ctx),
     }
 }
 

@@ -35,6 +35,22 @@ pub(super) const NOT_DECODED: &str =
 pub(super) const LIVENESS: &str =
     "A liveness error occurred. Please check the supplied image and the error metadata.";
 
+/// The liveness metadata codes the page lists.
+const PAGE_CODES: [&str; 12] = [
+    "EYES_CLOSED",
+    "FACE_CLOSE_TO_BORDER",
+    "FACE_CROPPED",
+    "FACE_NOT_LIVE",
+    "FACE_TOO_CLOSE",
+    "FACE_ANGLE_TOO_LARGE",
+    "FACE_IS_OCCLUDED",
+    "FACE_NOT_FOUND",
+    "FACE_TOO_SMALL",
+    "LICENSE_ERROR",
+    "TOO_MANY_FACES",
+    "UNKNOWN_ERROR",
+];
+
 /// The liveness error body, `metadata.code` one of the page's codes (FACE_NOT_LIVE, ...).
 pub(super) fn liveness_error(metadata_code: &str) -> Response {
     Response {
@@ -71,6 +87,14 @@ pub(super) fn compare(outcome: &Result<CompareResult, Failure>, _ctx: &Context) 
         // "The image should contain a single face": with several, the page's nearest code is the
         // liveness one for TOO_MANY_FACES.
         Err(Failure::Pipeline(Error::MultipleFaces { .. })) => liveness_error("TOO_MANY_FACES"),
+        // The first failed check when it is one of the page's codes; sequence checks (replayed
+        // still, another person) have none of their own: FACE_NOT_LIVE is the page's nearest.
+        Err(Failure::NotLive { codes }) => liveness_error(
+            codes
+                .iter()
+                .find(|c| PAGE_CODES.contains(&c.as_str()))
+                .map_or("FACE_NOT_LIVE", String::as_str),
+        ),
         Err(Failure::Pipeline(
             Error::EmptyInput
             | Error::NotBase64 { .. }

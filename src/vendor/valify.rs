@@ -101,6 +101,10 @@ pub(super) fn arabic(f: &Failure) -> String {
         Failure::Invalid { field, .. } => {
             format!("قيمة الحقل `{field}` غير صالحة: راجع نوعها ومداها")
         }
+        Failure::NotLive { codes } => format!(
+            "لم يتحقق فحص الحيوية من وجود شخص حي ({}): أعد الالتقاط مواجهًا الكاميرا بعينين مفتوحتين وعلى مسافة قريبة وفي إضاءة جيدة",
+            codes.join("، ")
+        ),
         Failure::Pipeline(e) => match e {
             Error::EmptyInput => "الصورة فارغة: أرسل بايتات ملف JPEG أو PNG".into(),
             Error::NotBase64 { .. } => {

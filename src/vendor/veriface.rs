@@ -6,16 +6,17 @@
 use serde::Serialize;
 
 use super::{to_value, Context, Failure, Response};
+use crate::liveness::session::LivenessResult;
 use crate::report::CompareResult;
 
 #[derive(Serialize)]
-struct Body<'a> {
+struct Body<'a, T: Serialize> {
     transaction_id: &'a str,
     request_id: Option<&'a str>,
     client_transaction_id: Option<&'a str>,
     timestamp: i64,
     #[serde(flatten)]
-    result: Option<&'a CompareResult>,
+    result: Option<&'a T>,
     error: Option<ErrorBody>,
 }
 
@@ -28,6 +29,16 @@ struct ErrorBody {
 }
 
 pub(super) fn compare(outcome: &Result<CompareResult, Failure>, ctx: &Context) -> Response {
+    respond(outcome, ctx)
+}
+
+/// A liveness result in full (every check with value and threshold, the ID match with its
+/// evidence), with the ids and time.
+pub(super) fn liveness(outcome: &Result<LivenessResult, Failure>, ctx: &Context) -> Response {
+    respond(outcome, ctx)
+}
+
+fn respond<T: Serialize>(outcome: &Result<T, Failure>, ctx: &Context) -> Response {
     let (status, result, error) = match outcome {
         Ok(r) => (200, Some(r), None),
         Err(f) => (

@@ -9,6 +9,7 @@
 use serde::Serialize;
 
 use super::{to_value, Context, Failure, Response};
+use crate::liveness::session::LivenessResult;
 use crate::report::CompareResult;
 
 #[derive(Serialize)]
@@ -114,6 +115,21 @@ pub(super) fn services_for(failure: Option<&Failure>) -> Services {
     services
 }
 
+/// For a compare that checked the probe's liveness: `liveness` its verdict, `spoofing.fake`
+/// whether the anti-spoofing model said not live. Not evaluated (null) otherwise.
+fn liveness_services(r: &CompareResult) -> Services {
+    let mut services = Services::default();
+    if let Some(l) = &r.liveness {
+        services.liveness = Some(l.passed);
+        services.spoofing.fake = Some(
+            l.checks
+                .iter()
+                .any(|c| c.code == crate::liveness::quality::Code::FaceNotLive && !c.passed),
+        );
+    }
+    services
+}
+
 pub(super) fn compare(outcome: &Result<CompareResult, Failure>, ctx: &Context) -> Response {
     let ids = (
         ctx.transaction_id.as_str(),
@@ -124,7 +140,7 @@ pub(super) fn compare(outcome: &Result<CompareResult, Failure>, ctx: &Context) -
         Ok(r) => Response {
             status: 200,
             body: to_value(&Envelope {
-                services: Services::default(),
+                services: liveness_services(r),
                 data: CompareData {
                     transaction_id: ids.0,
                     request_id: ids.1,
@@ -168,5 +184,86 @@ pub(super) fn compare(outcome: &Result<CompareResult, Failure>, ctx: &Context) -
                 }),
             }
         }
+    }
+}
+
+/// The `/v1/ocr/liveness/multi` body: the compare envelope plus `error_descriptions`.
+#[derive(Serialize)]
+struct LivenessEnvelope<'a> {
+    services: Services,
+    data: LivenessData<'a>,
+    error_code: i64,
+    error_message: String,
+    error_descriptions: Option<Vec<String>>,
+}
+
+/// `data` of liveness/multi. The person's record (`user`, `idFrontData`, `idBackData`: OCR of
+/// the ID) and `deviceInfo` are not evaluated: `null`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LivenessData<'a> {
+    #[serde(rename = "transaction_id")]
+    transaction_id: &'a str,
+    #[serde(rename = "request_id")]
+    request_id: Option<&'a str>,
+    #[serde(rename = "client_transaction_id")]
+    client_transaction_id: Option<&'a str>,
+    is_verification_process_completed: bool,
+    /// Live and, with an ID front, matching its portrait; `null` without an ID front.
+    is_digital_identity_verified: Option<bool>,
+    device_info: Option<String>,
+    user: Option<serde_json::Value>,
+    id_front_data: Option<serde_json::Value>,
+    id_back_data: Option<serde_json::Value>,
+}
+
+/// Vlens `POST /v1/ocr/liveness/multi` (../shared/seeds/001_d9c0c4b864cebb06.txt):
+/// `services.liveness` is the decision, `services.spoofing.fake` whether an anti-spoofing cue
+/// failed, `data.isDigitalIdentityVerified` live and matching the ID front.
+pub(super) fn liveness(outcome: &Result<LivenessResult, Failure>, ctx: &Context) -> Response {
+    let data = |completed: bool, verified: Option<bool>| LivenessData {
+        transaction_id: &ctx.transaction_id,
+        request_id: ctx.request_id.as_deref(),
+        client_transaction_id: ctx.client_transaction_id.as_deref(),
+        is_verification_process_completed: completed,
+        is_digital_identity_verified: verified,
+        device_info: None,
+        user: None,
+        id_front_data: None,
+        id_back_data: None,
+    };
+    match outcome {
+        Ok(r) => {
+            let services = Services {
+                liveness: Some(r.is_live),
+                spoofing: Spoofing {
+                    fake: Some(r.presentation_attack),
+                },
+                ..Services::default()
+            };
+            let failed = r.failed_codes();
+            Response {
+                status: 200,
+                body: to_value(&LivenessEnvelope {
+                    services,
+                    data: data(true, r.id_match.as_ref().map(|_| r.verified)),
+                    error_code: 0,
+                    error_message: String::new(),
+                    // Why not live, as codes; null when live (as the page's success shows).
+                    error_descriptions: (!failed.is_empty())
+                        .then(|| failed.iter().map(|c| c.to_string()).collect()),
+                }),
+            }
+        }
+        Err(f) => Response {
+            status: f.status(),
+            body: to_value(&LivenessEnvelope {
+                services: services_for(Some(f)),
+                data: data(false, None),
+                error_code: f.numeric_code(),
+                error_message: f.message(),
+                error_descriptions: None,
+            }),
+        },
     }
 }

@@ -34,6 +34,17 @@ pub fn verifier_with(embedder: Option<&str>) -> Verifier {
     .unwrap()
 }
 
+/// The verifier with the eye-state and anti-spoofing models loaded, for the liveness checks.
+pub fn liveness_verifier() -> Verifier {
+    let mut v = verifier();
+    let m = veriface::models::Manifest::builtin().unwrap();
+    let read = |f: &str| std::fs::read(models_dir().join(f)).unwrap();
+    let live = read(&m.liveness.as_ref().unwrap().file.file);
+    let eye = read(&m.eye.as_ref().unwrap().file.file);
+    v.load_passive(&live, &eye).unwrap();
+    v
+}
+
 /// `../shared/eval`, or `$VERIFACE_EVAL_DIR`; `None` (with a message) where it is absent, so
 /// tests that need real faces skip on a machine without the data.
 pub fn eval_dir(test: &str) -> Option<PathBuf> {

@@ -12,7 +12,7 @@ use std::process::Command;
 
 use clap::Args;
 use serde::Serialize;
-use veriface::liveness::frame::{FrameReport, PassiveModels};
+use veriface::liveness::frame::FrameReport;
 use veriface::liveness::session::{self, Frame, LivenessOptions};
 use veriface::{Error, ImageInput, Verifier};
 
@@ -113,17 +113,18 @@ fn failed_codes(reports: &[FrameReport]) -> Vec<String> {
 
 fn still(
     v: &mut Verifier,
-    models: &PassiveModels,
     path: &Path,
     label: &str,
+    cues: &mut Cues,
 ) -> veriface::Result<Presentation> {
     let bytes = read(path)?;
     let r = v.frame_report(
         ImageInput::Encoded(&bytes),
-        Some(models),
+        true,
         &Default::default(),
         &Default::default(),
     )?;
+    cues.add(label == "bona_fide", &r);
     Ok(Presentation {
         source: path.display().to_string(),
         label: label.into(),
@@ -175,18 +176,19 @@ pub fn run(
     args: &LivenessArgs,
 ) -> veriface::Result<bool> {
     let mut v = load_verifier(models_dir, embedder)?;
-    let models = load_passive(models_dir)?;
+    load_passive(models_dir, &mut v)?;
     let mut all = Vec::new();
+    let mut cues = Cues::default();
     // Stills.
     let sf = args.dir.join("silentface_antispoof_samples");
     for (path, label, _, _) in labels(&sf.join("labels.csv"))? {
         let kind = attack_type(&label, &path);
-        all.push(still(&mut v, &models, &sf.join(&path), &kind)?);
+        all.push(still(&mut v, &sf.join(&path), &kind, &mut cues)?);
     }
     let screen = args
         .dir
         .join("hyperfas_screen_spoof_sample/fake_screen.png");
-    all.push(still(&mut v, &models, &screen, "replay_screen")?);
+    all.push(still(&mut v, &screen, "replay_screen", &mut cues)?);
     // Videos, as 3-frame windows.
     let ff = ffmpeg(args.ffmpeg.as_deref())?;
     let lw = args.dir.join("liveness_webcam_real_vs_replay");
@@ -212,7 +214,11 @@ pub fn run(
                     timestamp_ms: Some(i as f64 * 1000.0 / fps),
                 })
                 .collect();
-            let r = session::check(&mut v, &models, &input, &LivenessOptions::default())?;
+            let r = session::check(&mut v, &input, None, &LivenessOptions::default())?;
+            for f in &r.frames {
+                cues.add(kind_label == "bona_fide", f);
+            }
+            cues.add_sequence(kind_label == "bona_fide", &r.sequence);
             let mut failed = failed_codes(&r.frames);
             failed.extend(
                 r.sequence
@@ -258,6 +264,7 @@ pub fn run(
             "bona_fide": { "presentations": bona.len(), "rejected": rejected },
             "presentations": all,
             "decision_rule": session::DECISION_RULE,
+            "frames": cues.summary(),
         });
         println!("{}", to_json(&report));
     } else {
@@ -274,6 +281,127 @@ pub fn run(
             );
         }
         println!("ACER {acer:.3} (worst APCER and BPCER averaged)");
+        let c = cues.summary();
+        println!(
+            "per frame ({} bona fide, {} attack frames): AUC of p(live) {:.3}, of low high-frequency energy {:.3}",
+            c.bona_fide_frames, c.attack_frames, c.auc_live, c.auc_texture
+        );
+        for (code, (b, a)) in &c.failures {
+            println!("  {code:<22} fails on {b} bona fide, {a} attack frames");
+        }
+        println!(
+            "per video window ({} bona fide, {} attack):",
+            c.bona_fide_windows, c.attack_windows
+        );
+        for (code, (b, a)) in &c.sequence_failures {
+            println!("  {code:<22} fails on {b} bona fide, {a} attack windows");
+        }
     }
     Ok(true)
+}
+
+/// Per-frame values of every cue, by label, for the figures behind each threshold.
+#[derive(Default)]
+struct Cues {
+    live: Vec<(bool, f64)>,
+    texture: Vec<(bool, f64)>,
+    failures: BTreeMap<String, (usize, usize)>,
+    frames: (usize, usize),
+    windows: (usize, usize),
+    sequence_failures: BTreeMap<String, (usize, usize)>,
+}
+
+#[derive(Serialize)]
+struct CueSummary {
+    bona_fide_frames: usize,
+    attack_frames: usize,
+    /// Probability that a bona fide frame's p(live) exceeds an attack frame's.
+    auc_live: f64,
+    /// Probability that a bona fide frame's high-frequency share is below an attack frame's.
+    auc_texture: f64,
+    /// Per check: frames it failed, (bona fide, attack).
+    failures: BTreeMap<String, (usize, usize)>,
+    bona_fide_windows: usize,
+    attack_windows: usize,
+    /// Per sequence check, decisive or not: video windows it failed, (bona fide, attack).
+    sequence_failures: BTreeMap<String, (usize, usize)>,
+}
+
+impl Cues {
+    fn add(&mut self, bona_fide: bool, r: &FrameReport) {
+        if bona_fide {
+            self.frames.0 += 1;
+        } else {
+            self.frames.1 += 1;
+        }
+        if let Some(p) = r.live {
+            self.live.push((bona_fide, f64::from(p)));
+        }
+        if let Some(t) = r.high_frequency {
+            // Negated: the AUC below counts "higher is more bona fide".
+            self.texture.push((bona_fide, -t));
+        }
+        for c in r.checks.iter().filter(|c| !c.passed) {
+            let e = self.failures.entry(c.code.name().to_string()).or_default();
+            if bona_fide {
+                e.0 += 1;
+            } else {
+                e.1 += 1;
+            }
+        }
+    }
+
+    fn add_sequence(&mut self, bona_fide: bool, checks: &[session::SequenceCheck]) {
+        if bona_fide {
+            self.windows.0 += 1;
+        } else {
+            self.windows.1 += 1;
+        }
+        for c in checks.iter().filter(|c| !c.passed) {
+            let e = self
+                .sequence_failures
+                .entry(c.code.name().to_string())
+                .or_default();
+            if bona_fide {
+                e.0 += 1;
+            } else {
+                e.1 += 1;
+            }
+        }
+    }
+
+    fn summary(&self) -> CueSummary {
+        CueSummary {
+            bona_fide_frames: self.frames.0,
+            attack_frames: self.frames.1,
+            auc_live: auc(&self.live),
+            auc_texture: auc(&self.texture),
+            failures: self.failures.clone(),
+            bona_fide_windows: self.windows.0,
+            attack_windows: self.windows.1,
+            sequence_failures: self.sequence_failures.clone(),
+        }
+    }
+}
+
+/// Area under the ROC curve: the share of (bona fide, attack) pairs ordered correctly, ties half.
+fn auc(values: &[(bool, f64)]) -> f64 {
+    let pos: Vec<f64> = values.iter().filter(|v| v.0).map(|v| v.1).collect();
+    let neg: Vec<f64> = values.iter().filter(|v| !v.0).map(|v| v.1).collect();
+    if pos.is_empty() || neg.is_empty() {
+        return 0.0;
+    }
+    let mut wins = 0.0;
+    for p in &pos {
+        for n in &neg {
+            wins += if p > n {
+                1.0
+            } else if p == n {
+                0.5
+            } else {
+                0.0
+            };
+        }
+    }
+    wins / (pos.len() * neg.len()) as f64
 }

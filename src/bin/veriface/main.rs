@@ -54,6 +54,10 @@ enum Command {
         /// opencv or veriface (the full result with evidence, for verify-evidence).
         #[arg(long)]
         format: Option<String>,
+        /// Also run the single-frame liveness checks on the first image (OpenCV FR's
+        /// check_liveness).
+        #[arg(long)]
+        check_liveness: bool,
     },
     /// Answer a vendor's request body as the vendor would: prints { status, body }.
     Handle {
@@ -74,11 +78,16 @@ enum Command {
     /// The single-frame liveness checks (face found, alone, size, distance, border, cropping,
     /// head angle, eyes open, passive anti-spoofing), each with value, threshold and verdict.
     Frame {
-        /// Image (JPEG or PNG): a camera frame.
-        image: PathBuf,
-        /// Print the full report as JSON.
+        /// Images (JPEG or PNG): camera frames, each checked on its own.
+        #[arg(required = true)]
+        images: Vec<PathBuf>,
+        /// Print each full report as JSON (one line per image when there are several).
         #[arg(long)]
         json: bool,
+        /// Only the checks that need no model besides the detector (what a page runs on every
+        /// camera frame to guide the user).
+        #[arg(long)]
+        no_models: bool,
     },
     /// Liveness from 2 to 5 frames captured within --max-span-ms (work in progress: the decision
     /// rule is provisional, docs/liveness.md).
@@ -92,9 +101,17 @@ enum Command {
         /// Longest allowed span from the first frame to the last.
         #[arg(long, default_value_t = 500.0)]
         max_span_ms: f64,
+        /// The front of an ID document: the live face must also match its portrait (Vlens
+        /// liveness/multi).
+        #[arg(long)]
+        id: Option<PathBuf>,
         /// Print the full result as JSON.
         #[arg(long)]
         json: bool,
+        /// Print the result (or the error) in a vendor's shape: vlens, valify, deepvue, opencv
+        /// or veriface.
+        #[arg(long)]
+        format: Option<String>,
     },
     /// List the faces in an image.
     Detect {
@@ -153,14 +170,19 @@ fn run(cli: Cli) -> veriface::Result<bool> {
             threshold,
             json,
             format,
+            check_liveness,
         } => {
             let format = format
                 .as_deref()
                 .map(veriface::vendor::Format::parse)
                 .transpose()?;
             let mut v = load_verifier(&models_dir, cli.model.as_deref())?;
+            if check_liveness {
+                load_passive(&models_dir, &mut v)?;
+            }
             let options = CompareOptions {
                 threshold,
+                check_liveness,
                 ..CompareOptions::default()
             };
             if let Some(format) = format {
@@ -214,47 +236,69 @@ fn run(cli: Cli) -> veriface::Result<bool> {
                 })?;
             }
         }
-        Command::Frame { image, json } => {
+        Command::Frame {
+            images,
+            json,
+            no_models,
+        } => {
             let mut v = load_verifier(&models_dir, cli.model.as_deref())?;
-            let models = load_passive(&models_dir)?;
-            let bytes = read(&image)?;
-            let start = std::time::Instant::now();
-            let r = v.frame_report(
-                ImageInput::Encoded(&bytes),
-                Some(&models),
-                &Default::default(),
-                &Default::default(),
-            )?;
-            let ms = start.elapsed().as_secs_f64() * 1000.0;
-            if json {
-                let mut value = serde_json::to_value(&r).unwrap_or_default();
-                if let Some(map) = value.as_object_mut() {
-                    map.insert("total_ms".into(), ms.into());
-                }
-                println!("{}", to_json(&value));
-            } else {
-                println!("{} ({:.0} ms)", if r.passed { "PASS" } else { "FAIL" }, ms);
-                for c in &r.checks {
+            if !no_models {
+                load_passive(&models_dir, &mut v)?;
+            }
+            let mut all_passed = true;
+            for image in &images {
+                let bytes = read(image)?;
+                let r = v.frame_report(
+                    ImageInput::Encoded(&bytes),
+                    !no_models,
+                    &Default::default(),
+                    &Default::default(),
+                )?;
+                all_passed &= r.passed;
+                if json && images.len() > 1 {
+                    let mut value = serde_json::to_value(&r).unwrap_or_default();
+                    if let Some(map) = value.as_object_mut() {
+                        map.insert("file".into(), image.display().to_string().into());
+                    }
+                    println!("{}", serde_json::to_string(&value).unwrap_or_default());
+                } else if json {
+                    println!("{}", to_json(&r));
+                } else {
                     println!(
-                        "  {:<22} {:>9.3}  limit {:>7.3}  {}",
-                        c.code.name(),
-                        c.value,
-                        c.threshold,
-                        if c.passed { "ok" } else { "FAIL" }
+                        "{}: {} ({:.0} ms)",
+                        image.display(),
+                        if r.passed { "PASS" } else { "FAIL" },
+                        r.timings.total_ms
                     );
+                    for c in &r.checks {
+                        println!(
+                            "  {:<22} {:>9.3}  limit {:>7.3}  {}",
+                            c.code.name(),
+                            c.value,
+                            c.threshold,
+                            if c.passed { "ok" } else { "FAIL" }
+                        );
+                    }
                 }
             }
-            return Ok(r.passed);
+            return Ok(all_passed);
         }
         Command::Liveness {
             frames,
             timestamps,
             max_span_ms,
+            id,
             json,
+            format,
         } => {
             use veriface::liveness::session::{self, Frame, LivenessOptions};
+            let format = format
+                .as_deref()
+                .map(veriface::vendor::Format::parse)
+                .transpose()?;
             let mut v = load_verifier(&models_dir, cli.model.as_deref())?;
-            let models = load_passive(&models_dir)?;
+            load_passive(&models_dir, &mut v)?;
+            let id_bytes = id.as_ref().map(|p| read(p)).transpose()?;
             let bytes: Vec<Vec<u8>> = frames.iter().map(|f| read(f)).collect::<Result<_, _>>()?;
             if let Some(t) = &timestamps {
                 if t.len() != frames.len() {
@@ -280,7 +324,16 @@ fn run(cli: Cli) -> veriface::Result<bool> {
                 max_span_ms,
                 ..LivenessOptions::default()
             };
-            let r = session::check(&mut v, &models, &input, &options)?;
+            let outcome = session::check(
+                &mut v,
+                &input,
+                id_bytes.as_deref().map(ImageInput::Encoded),
+                &options,
+            );
+            if let Some(format) = format {
+                return vendor::liveness(format, &outcome);
+            }
+            let r = outcome?;
             if json {
                 println!("{}", to_json(&r));
             } else {
@@ -321,6 +374,8 @@ fn run(cli: Cli) -> veriface::Result<bool> {
         }
         Command::Handle { endpoint, body } => {
             let mut v = load_verifier(&models_dir, cli.model.as_deref())?;
+            // For OpenCV's check_liveness and the liveness endpoints.
+            load_passive(&models_dir, &mut v)?;
             return vendor::handle(&mut v, &endpoint, &body);
         }
         Command::VerifyEvidence { result, a, b } => {
@@ -376,16 +431,16 @@ pub fn load_verifier(dir: &Path, embedder: Option<&str>) -> veriface::Result<Ver
     )
 }
 
-/// Loads the eye-state and anti-spoofing classifiers named in the manifest from `dir`.
-pub fn load_passive(dir: &Path) -> veriface::Result<veriface::liveness::frame::PassiveModels> {
-    let manifest = active_manifest()?;
+/// Loads the eye-state and anti-spoofing classifiers named in the manifest from `dir` into `v`.
+pub fn load_passive(dir: &Path, v: &mut Verifier) -> veriface::Result<()> {
+    let manifest = v.manifest();
     let file = |spec: Option<&veriface::models::FileSpec>| match spec {
         Some(f) => read(&dir.join(&f.file)),
         None => Ok(Vec::new()),
     };
     let live = file(manifest.liveness.as_ref().map(|l| &l.file))?;
     let eye = file(manifest.eye.as_ref().map(|e| &e.file))?;
-    veriface::liveness::frame::PassiveModels::new(&manifest, &live, &eye)
+    v.load_passive(&live, &eye)
 }
 
 pub fn to_json<T: serde::Serialize>(value: &T) -> String {

@@ -35,6 +35,19 @@ fn print_response(response: &vendor::Response, with_status: bool) -> bool {
     response.status < 400
 }
 
+/// `liveness --format F`: the outcome, success or error, in the vendor's shape; true when the
+/// response says live (and matched, with an ID).
+pub fn liveness(
+    format: Format,
+    outcome: &veriface::Result<veriface::liveness::session::LivenessResult>,
+) -> veriface::Result<bool> {
+    let ctx = fresh_context()?;
+    let outcome = outcome.clone().map_err(Failure::from);
+    let response = vendor::liveness_response(format, &outcome, &ctx);
+    print_response(&response, false);
+    Ok(outcome.is_ok_and(|r| r.verified) && response.status < 400)
+}
+
 /// `compare --format F`: the outcome, success or error, in the vendor's shape.
 pub fn compare(
     v: &mut Verifier,
@@ -114,6 +127,7 @@ pub fn verify_evidence(
     let options = CompareOptions {
         threshold: claim.threshold,
         face_policy: claim.evidence.face_policy,
+        check_liveness: false,
     };
     let again = v.compare(ImageInput::Encoded(&ba), ImageInput::Encoded(&bb), &options)?;
     let checks = vec![
