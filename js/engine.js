@@ -19,6 +19,8 @@ const PACKAGED = {
   "faceplugin_fr_feature_fp16.onnx": new URL("../models/faceplugin_fr_feature_fp16.onnx", import.meta.url),
   "dlib_resnet_v1.onnx": new URL("../models/dlib_resnet_v1.onnx", import.meta.url),
   "dlib_resnet_v1_fp16.onnx": new URL("../models/dlib_resnet_v1_fp16.onnx", import.meta.url),
+  "faceplugin_fr_liveness.onnx": new URL("../models/faceplugin_fr_liveness.onnx", import.meta.url),
+  "faceplugin_fr_eye.onnx": new URL("../models/faceplugin_fr_eye.onnx", import.meta.url),
 };
 
 /** The Cache API bucket; versioned by the wasm hash so an upgrade never mixes files. */
@@ -139,7 +141,7 @@ async function loadFile(spec, cache, progress) {
 
 /**
  * Loads everything and returns the engine the worker (or the main thread) calls into.
- * @param {{ modelsUrl?: string, wasmUrl?: string, embedder?: string, cache?: boolean, manifest?: object }} options
+ * @param {{ modelsUrl?: string, wasmUrl?: string, embedder?: string, cache?: boolean, manifest?: object, liveness?: boolean }} options
  * @param {(event: object) => void} onProgress
  */
 export async function loadEngine(options, onProgress) {
@@ -154,10 +156,21 @@ export async function loadEngine(options, onProgress) {
     throw new VerifaceError("UNKNOWN_MODEL", `unknown model \`${options.embedder}\`: known models are ${known}`);
   }
   const base = globalThis.location?.href;
+  // The liveness models (eye state, anti-spoofing: 2.1 MB) unless the page only compares.
+  const liveness = options.liveness !== false;
+  if (liveness && !(models.liveness && models.eye)) {
+    throw new VerifaceError("UNKNOWN_MODEL", "the manifest names no liveness and eye models: add them, or load with { liveness: false }");
+  }
   const files = [
     { ...wasmFile, url: options.wasmUrl ? new URL(options.wasmUrl, base).href : urlFor(wasmFile.file) },
     { ...models.detector, url: urlFor(models.detector.file, options.modelsUrl) },
     { ...embedder, url: urlFor(embedder.file, options.modelsUrl) },
+    ...(liveness
+      ? [
+          { ...models.liveness, url: urlFor(models.liveness.file, options.modelsUrl) },
+          { ...models.eye, url: urlFor(models.eye.file, options.modelsUrl) },
+        ]
+      : []),
   ];
   const total = files.reduce((sum, f) => sum + f.bytes, 0);
   let loaded = 0;
@@ -179,25 +192,42 @@ export async function loadEngine(options, onProgress) {
     await init({ module_or_path: module });
     return { compileMs: now() - t, fromCache };
   });
-  const [wasmInfo, detector, embedderFile] = await Promise.all([
+  const [wasmInfo, detector, embedderFile, liveFile, eyeFile] = await Promise.all([
     wasmReady,
-    loadFile(files[1], cache, progress),
-    loadFile(files[2], cache, progress),
+    ...files.slice(1).map((f) => loadFile(f, cache, progress)),
   ]);
   const fetched = now();
   onProgress?.({ phase: "initialise", file: null, loaded: total, total });
   let verifier;
   try {
     verifier = new Verifier(detector.bytes, embedderFile.bytes, embedder.id, custom ? JSON.stringify(custom) : undefined);
+    if (liveness) verifier.loadPassive(liveFile.bytes, eyeFile.bytes);
   } catch (err) {
     throw toVerifaceError(err, "INFERENCE_FAILED");
   }
   const ready = now();
   onProgress?.({ phase: "ready", file: null, loaded: total, total });
   const info = {
-    models: { detector: models.detector.id, embedder: embedder.id },
-    bytes: { wasm: files[0].bytes, detector: files[1].bytes, embedder: files[2].bytes },
-    fromCache: { wasm: wasmInfo.fromCache, detector: detector.fromCache, embedder: embedderFile.fromCache },
+    models: {
+      detector: models.detector.id,
+      embedder: embedder.id,
+      liveness: liveness ? models.liveness.id : null,
+      eye: liveness ? models.eye.id : null,
+    },
+    bytes: {
+      wasm: files[0].bytes,
+      detector: files[1].bytes,
+      embedder: files[2].bytes,
+      liveness: liveness ? files[3].bytes : 0,
+      eye: liveness ? files[4].bytes : 0,
+    },
+    fromCache: {
+      wasm: wasmInfo.fromCache,
+      detector: detector.fromCache,
+      embedder: embedderFile.fromCache,
+      liveness: liveFile?.fromCache ?? false,
+      eye: eyeFile?.fromCache ?? false,
+    },
     timings: {
       fetch_and_compile_ms: fetched - started,
       wasm_compile_ms: wasmInfo.compileMs,
@@ -226,6 +256,22 @@ class Engine {
   detect(image) {
     try {
       return this.verifier.detect(image);
+    } catch (err) {
+      throw toVerifaceError(err, "INFERENCE_FAILED");
+    }
+  }
+
+  quality(image, options) {
+    try {
+      return this.verifier.quality(image, options ?? {});
+    } catch (err) {
+      throw toVerifaceError(err, "INFERENCE_FAILED");
+    }
+  }
+
+  liveness(frames, options) {
+    try {
+      return this.verifier.liveness(frames, options ?? {});
     } catch (err) {
       throw toVerifaceError(err, "INFERENCE_FAILED");
     }

@@ -51,12 +51,14 @@ export interface LoadOptions {
   cache?: boolean;
   /** A model manifest replacing the built-in one (bring your own calibrated model). */
   manifest?: object;
+  /** Also load the eye-state and anti-spoofing models (2.1 MB) for `quality`, `liveness` and `checkLiveness` (default true). */
+  liveness?: boolean;
 }
 
 export interface LoadInfo {
-  models: { detector: string; embedder: string };
-  bytes: { wasm: number; detector: number; embedder: number };
-  fromCache: { wasm: boolean; detector: boolean; embedder: boolean };
+  models: { detector: string; embedder: string; liveness: string | null; eye: string | null };
+  bytes: { wasm: number; detector: number; embedder: number; liveness: number; eye: number };
+  fromCache: { wasm: boolean; detector: boolean; embedder: boolean; liveness: boolean; eye: boolean };
   timings: { fetch_and_compile_ms: number; wasm_compile_ms: number; model_init_ms: number; total_ms: number };
 }
 
@@ -65,6 +67,8 @@ export interface CompareOptions {
   threshold?: number;
   /** How to pick the face in each image: exactly one prominent face (default), the largest, or the most central. */
   facePolicy?: "single" | "largest" | "central";
+  /** Also run the single-frame liveness checks on the first image's (largest) face: OpenCV FR's `check_liveness`. */
+  checkLiveness?: boolean;
 }
 
 export type VendorFormat = "vlens" | "valify" | "deepvue" | "opencv" | "veriface";
@@ -112,6 +116,8 @@ export interface Timings {
   detect_ms: number;
   align_ms: number;
   embed_ms: number;
+  /** Eye state, anti-spoofing and texture checks past detection; 0 when none ran. */
+  liveness_ms: number;
   total_ms: number;
 }
 
@@ -130,6 +136,92 @@ export interface CompareResult {
   models: { detector: string; embedder: string };
   timings: Timings;
   evidence: Evidence;
+  /** With `checkLiveness`: the single-frame checks on the first image. */
+  liveness?: FrameReport;
+}
+
+/** The OpenCV FR liveness codes veriface reports per frame. */
+export type QualityCode =
+  | "FACE_NOT_FOUND"
+  | "TOO_MANY_FACES"
+  | "FACE_TOO_SMALL"
+  | "FACE_TOO_CLOSE"
+  | "FACE_CLOSE_TO_BORDER"
+  | "FACE_CROPPED"
+  | "FACE_ANGLE_TOO_LARGE"
+  | "EYES_CLOSED"
+  | "FACE_IS_OCCLUDED"
+  | "FACE_NOT_LIVE";
+
+/** One check: the measured value, the limit it is held to, the verdict. docs/liveness.md gives each unit. */
+export interface QualityCheck {
+  code: QualityCode;
+  value: number;
+  threshold: number;
+  passed: boolean;
+}
+
+/** Everything one frame says on its own. */
+export interface FrameReport {
+  image_width: number;
+  image_height: number;
+  /** The subject (largest face), or null. */
+  face: FaceReport | null;
+  /** Head pose in degrees, from the landmarks. */
+  pose: { yaw: number; pitch: number; roll: number } | null;
+  /** Probability each eye (left, right as seen) is open; null without the models. */
+  eyes_open: [number, number] | null;
+  /** Probability of a live face (anti-spoofing model); null without the models. */
+  live: number | null;
+  /** Share of high-frequency texture energy (screen-replay cue). */
+  high_frequency: number | null;
+  checks: QualityCheck[];
+  passed: boolean;
+  timings: Timings;
+}
+
+export interface QualityOptions {
+  /** Run the eye and anti-spoofing models (default: true when loaded). false: the fast guidance pass. */
+  models?: boolean;
+}
+
+export type SequenceCode = "NOT_SAME_PERSON" | "REPLAYED_STILL" | "PLANAR_MOTION_ONLY" | "SCREEN_TEXTURE";
+
+export interface SequenceCheck {
+  code: SequenceCode;
+  value: number;
+  threshold: number;
+  passed: boolean;
+  /** Whether the decision uses it (the others are reported only). */
+  decisive: boolean;
+}
+
+export interface LivenessResult {
+  is_live: boolean;
+  /** Mean probability of a live face over the frames. */
+  live_mean: number;
+  /** First to last frame, when timestamps were given. */
+  span_ms: number | null;
+  frames: FrameReport[];
+  sequence: SequenceCheck[];
+  /** With `idFront`: the most frontal frame against the ID portrait. */
+  id_match: CompareResult | null;
+  /** Live and, with an ID front, matching it. */
+  verified: boolean;
+  /** An anti-spoofing cue failed (not only a capture problem). */
+  presentation_attack: boolean;
+  decision_rule: string;
+  timings: Timings;
+}
+
+/** A frame for `liveness`: a captured frame, or any image with its capture time. */
+export type LivenessFrame = CapturedFrame | { image: ImageSource; timestamp?: number };
+
+export interface LivenessOptions {
+  /** The front of an ID document: the live face must match its portrait. */
+  idFront?: ImageSource;
+  /** Longest span from the first frame to the last, default 500 ms. */
+  maxSpanMs?: number;
 }
 
 export interface DetectResult {
@@ -206,6 +298,12 @@ export declare class Veriface {
    */
   handle(endpoint: string, body: object | string | FormData): Promise<VendorResponse>;
   detect(image: ImageSource): Promise<DetectResult>;
+  /** The single-frame checks on one image; `{ models: false }` is the fast pass for live guidance. */
+  quality(image: ImageSource, options?: QualityOptions): Promise<FrameReport>;
+  /** Liveness of 2 to 5 frames captured within `maxSpanMs`; with `idFront`, the ID match too. */
+  liveness(frames: LivenessFrame[], options?: LivenessOptions & { format?: undefined }): Promise<LivenessResult>;
+  /** With a format: that vendor's body (Vlens liveness/multi; the others answer as their compare with the ID front). */
+  liveness(frames: LivenessFrame[], options: LivenessOptions & { format: VendorFormat }): Promise<VendorBody>;
   close(): void;
 }
 

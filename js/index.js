@@ -75,6 +75,8 @@ class LocalTransport {
     if (op === "compare") return this.engine.compare(args[0], args[1], args[2]);
     if (op === "detect") return this.engine.detect(args[0]);
     if (op === "handle") return this.engine.handle(args[0], args[1]);
+    if (op === "quality") return this.engine.quality(args[0], args[1]);
+    if (op === "liveness") return this.engine.liveness(args[0], args[1]);
     throw new VerifaceError("BAD_PARAMETER", `unknown operation ${op}`);
   }
 
@@ -111,6 +113,7 @@ export class Veriface {
     const engineOptions = {
       embedder: rest.embedder,
       cache: rest.cache,
+      liveness: rest.liveness,
       manifest: rest.manifest,
       // Resolved here, against the page: inside the worker a relative URL would resolve
       // against the worker script instead.
@@ -168,6 +171,49 @@ export class Veriface {
     const p = await coded(prepareImage(image, "image"), "BAD_PARAMETER");
     this.#check();
     return this.transport.call("detect", [p.image], p.transfer);
+  }
+
+  /**
+   * The single-frame checks on one image (usually a camera frame), each with its value,
+   * threshold and verdict: face found, alone, size, distance, border, cropping, head angle,
+   * occlusion and, with the liveness models, eyes open and the anti-spoofing score.
+   * `{ models: false }` runs only what needs no model but the detector, at a quarter of the
+   * pixels: the pass to run on every camera frame to guide the user.
+   */
+  async quality(image, options = {}) {
+    this.#check();
+    const p = await coded(prepareImage(image, "image"), "BAD_PARAMETER");
+    this.#check();
+    return this.transport.call("quality", [p.image, options], p.transfer);
+  }
+
+  /**
+   * Is a live person in front of the camera? `frames` are 2 to 5 frames captured within
+   * `maxSpanMs` (default 500): what `captureFrames` returns, or `{ image, timestamp }` objects.
+   * With `idFront` the live face must also match the ID portrait; with `format` the answer is
+   * that vendor's body (Vlens liveness/multi, the OpenCV FR liveness error, ...).
+   */
+  async liveness(frames, options = {}) {
+    this.#check();
+    if (!Array.isArray(frames)) {
+      throw new VerifaceError("BAD_PARAMETER", "bad parameter `frames`: expected an array of 2 to 5 frames (what captureFrames returns)");
+    }
+    const prepared = await coded(
+      Promise.all(
+        frames.map((f, i) => {
+          // A captured frame is itself an image ({ width, height, data }) with a timestamp.
+          const image = f && typeof f === "object" && "image" in f ? f.image : f;
+          return prepareImage(image, `frames[${i}]`).then((p) => ({ p, timestamp: f?.timestamp }));
+        }),
+      ),
+      "BAD_PARAMETER",
+    );
+    const { idFront, ...rest } = options ?? {};
+    const id = idFront === undefined || idFront === null ? null : await coded(prepareImage(idFront, "idFront"), "BAD_PARAMETER");
+    this.#check();
+    const list = prepared.map(({ p, timestamp }) => ({ image: p.image, timestamp }));
+    const transfer = [...prepared.flatMap(({ p }) => p.transfer), ...(id ? id.transfer : [])];
+    return this.transport.call("liveness", [list, id ? { ...rest, idFront: id.image } : rest], transfer);
   }
 
   /**

@@ -20,6 +20,8 @@ self.onmessage = async (event) => {
     if (op === "compare") reply({ ok: true, value: engine.compare(args[0], args[1], args[2]) });
     else if (op === "detect") reply({ ok: true, value: engine.detect(args[0]) });
     else if (op === "handle") reply({ ok: true, value: engine.handle(args[0], args[1]) });
+    else if (op === "quality") reply({ ok: true, value: engine.quality(args[0], args[1]) });
+    else if (op === "liveness") reply({ ok: true, value: engine.liveness(args[0], args[1]) });
     else if (op === "close") {
       engine.close();
       engine = null;

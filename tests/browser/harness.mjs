@@ -6,7 +6,7 @@
 // on purpose (/broken/...) so the error paths can be driven from a page.
 import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { extname, join, resolve, sep } from "node:path";
 import { chromium } from "playwright-core";
@@ -103,3 +103,30 @@ export function nativeCompare(a, b, embedder) {
 }
 
 export const evalPath = (...parts) => join(evalDir, ...parts);
+
+/** ffmpeg: $FFMPEG, the one on PATH, or the static build in the imageio-ffmpeg wheel. */
+export function ffmpeg() {
+  if (process.env.FFMPEG) return process.env.FFMPEG;
+  try {
+    execFileSync("ffmpeg", ["-version"], { stdio: "ignore" });
+    return "ffmpeg";
+  } catch {
+    return execFileSync("python3", ["-c", "import imageio_ffmpeg; print(imageio_ffmpeg.get_ffmpeg_exe())"], { encoding: "utf8" }).trim();
+  }
+}
+
+/**
+ * An eval video (path under ../shared/eval) as .y4m, what Chromium's fake camera reads: its
+ * first 8 s, or with `still` one image repeated for 4 s (a photo held still to the camera).
+ * Written under test-output/camera (not committed), once.
+ */
+export function y4m(source, { still = false } = {}) {
+  const dir = join(root, "test-output", "camera");
+  mkdirSync(dir, { recursive: true });
+  const out = join(dir, `${source.replace(/[/.]/g, "_")}${still ? "_still" : ""}.y4m`);
+  if (!existsSync(out)) {
+    const input = still ? ["-loop", "1", "-i", evalPath(source), "-t", "4", "-r", "15", "-vf", "scale=640:-2"] : ["-i", evalPath(source), "-t", "8"];
+    execFileSync(ffmpeg(), ["-loglevel", "error", "-y", ...input, "-pix_fmt", "yuv420p", out]);
+  }
+  return out;
+}

@@ -65,7 +65,8 @@ for (const worker of [true, false]) {
     const dts = await readFile(new URL("../../js/index.d.ts", import.meta.url), "utf8");
     const fields = (name) => dts.match(new RegExp(`interface ${name} \\{([\\s\\S]*?)\\n\\}`))[1]
       .split("\n").map((l) => l.match(/^\s*(\w+)\??:/)?.[1]).filter(Boolean).sort();
-    assert.deepEqual(Object.keys(out.same).sort(), fields("CompareResult"));
+    // `liveness` is there only with checkLiveness (tests/browser/liveness.test.mjs).
+    assert.deepEqual(Object.keys(out.same).sort(), fields("CompareResult").filter((f) => f !== "liveness"));
     assert.deepEqual(Object.keys(out.same.face_a).sort(), fields("FaceReport"));
     assert.deepEqual(Object.keys(out.same.timings).sort(), fields("Timings"));
     assert.deepEqual(Object.keys(out.info).sort(), ["bytes", "fromCache", "models", "timings"]);
@@ -78,7 +79,9 @@ for (const worker of [true, false]) {
     const last = events[events.length - 1];
     assert.equal(last.phase, "ready");
     assert.equal(last.loaded, last.total);
-    assert.equal(last.total, info.bytes.wasm + info.bytes.detector + info.bytes.embedder);
+    // The wasm, the detector, the embedder and (loaded by default) the two liveness models.
+    assert.equal(last.total, info.bytes.wasm + info.bytes.detector + info.bytes.embedder + info.bytes.liveness + info.bytes.eye);
+    assert.ok(info.bytes.liveness > 0 && info.bytes.eye > 0);
     assert.deepEqual(outside, [], "requests left the machine");
     assert.ok(!logs.some((l) => l.startsWith("pageerror")), logs.join("\n"));
   });
@@ -93,7 +96,7 @@ test("a second load reads the wasm and models from the Cache API, and a damaged 
     vf.close();
     return { fromCache: vf.info.fromCache, caches: await caches.keys() };
   });
-  assert.deepEqual(first.fromCache, { wasm: false, detector: false, embedder: false });
+  assert.deepEqual(first.fromCache, { wasm: false, detector: false, embedder: false, liveness: false, eye: false });
   assert.equal(first.caches.length, 1, `caches: ${first.caches}`);
   assert.notEqual(first.caches[0], "veriface-0000000000000000");
   const before = server.requests.filter((p) => p.endsWith(".onnx") || p.endsWith(".wasm")).length;
@@ -102,7 +105,7 @@ test("a second load reads the wasm and models from the Cache API, and a damaged 
     vf.close();
     return vf.info.fromCache;
   });
-  assert.deepEqual(second, { wasm: true, detector: true, embedder: true });
+  assert.deepEqual(second, { wasm: true, detector: true, embedder: true, liveness: true, eye: true });
   assert.equal(server.requests.filter((p) => p.endsWith(".onnx") || p.endsWith(".wasm")).length, before, "files were fetched again");
   // Overwrite the cached detector with other bytes: the next load must notice and refetch it.
   const third = await page.evaluate(async () => {
@@ -116,7 +119,7 @@ test("a second load reads the wasm and models from the Cache API, and a damaged 
     vf.close();
     return vf.info.fromCache;
   });
-  assert.deepEqual(third, { wasm: true, detector: false, embedder: true });
+  assert.deepEqual(third, { wasm: true, detector: false, embedder: true, liveness: true, eye: true });
 });
 
 test("every input type reaches the pipeline", { skip: skipEval }, async () => {
