@@ -653,7 +653,9 @@ function gauge(title, value, threshold, ok) {
   bar.setAttribute("aria-valuenow", String(v));
   bar.setAttribute("aria-label", `${title}: ${fmt(value, 3)}${threshold != null ? `, threshold ${fmt(threshold, 2)}` : ""}`);
   const fill = document.createElement("div");
-  fill.className = `gauge-fill ${ok ? "pass" : "fail"}`;
+  // Coloured by this score against its own threshold (the overall verdict may rest on more).
+  const above = threshold !== null && threshold !== undefined ? value >= threshold : ok;
+  fill.className = `gauge-fill ${above ? "pass" : "fail"}`;
   fill.style.width = `${(v * 100).toFixed(1)}%`;
   bar.append(fill);
   track.append(bar);
@@ -666,6 +668,9 @@ function gauge(title, value, threshold, ok) {
     tag.className = "gauge-tag";
     tag.setAttribute("aria-hidden", "true");
     tag.style.left = at;
+    // Kept inside the gauge near either end.
+    if (threshold < 0.15) tag.classList.add("start");
+    else if (threshold > 0.85) tag.classList.add("end");
     tag.textContent = `threshold ${fmt(threshold, 2)}`;
     track.append(mark, tag);
   }
@@ -839,7 +844,10 @@ function renderTimings(r) {
   if (r.capture) row(`Camera: ${r.capture.frames.length} frames, first to last`, r.capture.spanMs);
   const STAGES = { decode_ms: "Decode", detect_ms: "Detect faces", align_ms: "Align", embed_ms: "Face embedding", liveness_ms: "Eyes, anti-spoofing, texture", total_ms: "Total" };
   if (r.match?.timings) {
-    for (const [k, label] of Object.entries(STAGES)) row(`Match: ${label}`, r.match.timings[k], k === "total_ms" ? "total" : "");
+    for (const [k, label] of Object.entries(STAGES)) {
+      if (k === "liveness_ms" && !r.match.timings[k]) continue;
+      row(`Match: ${label}`, r.match.timings[k], k === "total_ms" ? "total" : "");
+    }
   }
   if (r.live?.timings) {
     for (const [k, v] of Object.entries(r.live.timings)) {
