@@ -750,6 +750,30 @@ function cell(row, text, tag = "td", cls = "") {
   return c;
 }
 
+/** A header with a shorter text for narrow screens (the long one stays for screen readers). */
+function headCell(row, long, short) {
+  const th = cell(row, "", "th");
+  const l = document.createElement("span");
+  l.className = "long";
+  l.textContent = long;
+  const s = document.createElement("span");
+  s.className = "short";
+  s.setAttribute("aria-hidden", "true");
+  s.textContent = short;
+  th.append(l, s);
+  return th;
+}
+
+/** A check code that may wrap after its underscores (and nowhere else). */
+function codeElement(code) {
+  const el = document.createElement("code");
+  String(code).split("_").forEach((part, i) => {
+    if (i) el.append("_", document.createElement("wbr"));
+    el.append(part);
+  });
+  return el;
+}
+
 function verdictCell(row, passed) {
   const c = cell(row, passed === null || passed === undefined ? "–" : passed ? "✓ pass" : "✗ fail", "td", passed ? "pass" : passed === false ? "fail" : "");
   return c;
@@ -769,8 +793,8 @@ function renderChecks(live) {
   table.append(caption);
   const head = table.createTHead().insertRow();
   cell(head, "Check", "th");
-  cell(head, "Threshold", "th");
-  frames.forEach((_, i) => cell(head, `Frame ${i + 1}`, "th"));
+  headCell(head, "Threshold", "Limit");
+  frames.forEach((_, i) => headCell(head, `Frame ${i + 1}`, `#${i + 1}`));
   for (const th of head.cells) th.scope = "col";
   const codes = [];
   for (const f of frames) for (const c of f.checks ?? []) if (!codes.includes(c.code)) codes.push(c.code);
@@ -779,9 +803,7 @@ function renderChecks(live) {
     const row = body.insertRow();
     const th = cell(row, checkLabel(code), "th");
     th.scope = "row";
-    const code_ = document.createElement("code");
-    code_.textContent = code;
-    th.append(document.createElement("br"), code_);
+    th.append(document.createElement("br"), codeElement(code));
     const first = frames.map((f) => (f.checks ?? []).find((c) => c.code === code)).find(Boolean);
     cell(row, fmt(first?.threshold, 3), "td", "num");
     for (const f of frames) {
@@ -807,9 +829,7 @@ function renderChecks(live) {
     const row = b2.insertRow();
     const th = cell(row, checkLabel(c.code), "th");
     th.scope = "row";
-    const code_ = document.createElement("code");
-    code_.textContent = c.code;
-    th.append(document.createElement("br"), code_);
+    th.append(document.createElement("br"), codeElement(c.code));
     cell(row, fmt(c.value, 3), "td", "num");
     cell(row, fmt(c.threshold, 3), "td", "num");
     verdictCell(row, c.passed);
