@@ -40,8 +40,9 @@ function make(name, args) {
 
 let server, origin, videoCam, stillCam, farCam, samePortrait;
 before(async () => {
-  if (skipEval) return;
   mkdirSync(OUT, { recursive: true });
+  await startServer();
+  if (skipEval) return;
   // The fake camera: 8 s of the webcam video, looped by Chromium; and one frame of it, repeated.
   videoCam = make("camera-cap12.y4m", ["-i", VIDEO, "-t", "8", "-pix_fmt", "yuv420p"]);
   const still = make("still-cap12.png", ["-ss", "3", "-i", VIDEO, "-frames:v", "1"]);
@@ -49,7 +50,9 @@ before(async () => {
   samePortrait = make("portrait-cap13.png", ["-ss", "5", "-i", SAME_MAN, "-frames:v", "1"]);
   // The same video shrunk into the middle of a 640 x 480 frame: a face too far from the camera.
   farCam = make("camera-far-cap12.y4m", ["-i", VIDEO, "-t", "4", "-vf", "scale=200:150,pad=640:480:(ow-iw)/2:(oh-ih)/2", "-pix_fmt", "yuv420p"]);
+});
 
+async function startServer() {
   // `npm run demo` itself, on a free port; --no-build: tools/test-browser.sh has built pkg/.
   server = spawn(process.execPath, [join(root, "tools", "demo.mjs"), "--no-build"], {
     cwd: root, env: { ...process.env, PORT: "0" }, stdio: ["ignore", "pipe", "pipe"],
@@ -69,7 +72,7 @@ before(async () => {
     server.stderr.on("data", onData);
     server.on("exit", (code) => reject(new Error(`demo server exited (${code}): ${output}`)));
   });
-});
+}
 after(() => server?.kill());
 
 const cameraArgs = (file) => ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", `--use-file-for-fake-video-capture=${file}`];
@@ -199,7 +202,7 @@ async function takeSelfie(page) {
   await page.waitForFunction((n) => document.querySelectorAll("#id-burst canvas").length === 3 && !document.getElementById("capture").disabled && n >= 0, n, { timeout: 20000 });
 }
 
-test("npm run demo serves www/ and the package, nothing outside them", { skip: skipEval }, async () => {
+test("npm run demo serves www/ and the package, nothing outside them", async () => {
   const get = async (path) => {
     const r = await fetch(origin + path);
     return { status: r.status, type: r.headers.get("content-type"), csp: r.headers.get("content-security-policy") };
@@ -467,7 +470,7 @@ test("phone-sized screen and keyboard: no sideways scrolling at 360 px, labelled
   }
 });
 
-test("loading: a progress bar while the models load; a model that cannot be fetched is reported in words with its code", { skip: skipEval }, async () => {
+test("loading: a progress bar while the models load; a model that cannot be fetched is reported in words with its code", async () => {
   const browser = await launch();
   try {
     // The embedder held back for a moment, so the page is caught loading.
