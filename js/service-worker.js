@@ -8,7 +8,8 @@
 // The scope must cover the pages that call: serve it with `Service-Worker-Allowed: /`.
 //
 // It answers POSTs to the vendors' paths on this origin (/v1/ocr/face/compare,
-// /api/v1/face/match/, /v1/facematch, /compare, /veriface/compare) and on the vendors' own hosts.
+// /v1/ocr/liveness/multi, /api/v1/face/match/, /v1/facematch, /compare, /veriface/compare,
+// /veriface/liveness) and on the vendors' own hosts.
 // Paths must match exactly (an app's own /api/products/compare is left alone); `prefix` adds a
 // path prefix for same-origin calls. Options go in the script URL's query:
 // `?embedder=dlib-resnet-v1&modelsUrl=/models/&prefix=/kyc&hosts=off` (`hosts=off`: same-origin
@@ -25,7 +26,10 @@ const VENDOR_HOSTS = params.get("hosts") === "off" ? [] : [
   "production.deepvue.tech",
   "sandbox.deepvue.tech",
 ];
-const PATHS = ["/v1/ocr/face/compare", "/api/v1/face/match", "/v1/facematch", "/veriface/compare", "/compare"];
+const PATHS = [
+  "/v1/ocr/face/compare", "/v1/ocr/liveness/multi", "/api/v1/face/match", "/v1/facematch",
+  "/veriface/compare", "/veriface/liveness", "/compare",
+];
 const PREFIX = (params.get("prefix") ?? "").replace(/\/+$/, "");
 
 /** The vendor path `pathname` is, on this origin (after the prefix) or a vendor host; or null. */
