@@ -12,7 +12,7 @@
 // `--no-build` never builds pkg/ (it fails instead when pkg/ is missing).
 import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
-import { existsSync, statSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -43,33 +43,21 @@ const CSP = [
   "connect-src 'self'", "font-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'none'",
 ].join("; ");
 
-/** Newest modification time under `dir` (recursively), 0 if it does not exist. */
-function newest(dir) {
-  if (!existsSync(dir)) return 0;
-  let t = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    t = Math.max(t, entry.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
 
-/** Builds pkg/ when it is missing (a fresh clone); says so when it looks older than src/. */
+/**
+ * Brings pkg/ up to date with the sources: tools/build-wasm.sh installs what it needs, rebuilds
+ * only what changed, and returns at once when pkg/ is current. With `--no-build` (the tests,
+ * which build first) pkg/ must already exist.
+ */
 function ensureBuilt(allowBuild) {
   const needed = ["veriface.js", "veriface_bg.wasm", "manifest.js"].map((f) => join(root, "pkg", f));
-  if (needed.every((f) => existsSync(f))) {
-    const stamp = join(root, "pkg", ".built-from");
-    const built = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
-    if (newest(join(root, "src")) > built) {
-      console.log("note: src/ changed after pkg/ was built; run `npm run build` to rebuild it");
-    }
-    return;
-  }
+  const present = needed.every((f) => existsSync(f));
   if (!allowBuild) {
+    if (present) return;
     console.error("pkg/ is missing: run `npm run build` (or `npm run demo` without --no-build)");
     process.exit(1);
   }
-  console.log("pkg/ is missing: building it with tools/build-wasm.sh (a few minutes on a fresh clone)");
+  console.log(present ? "checking that pkg/ is up to date (tools/build-wasm.sh)" : "pkg/ is missing: building it with tools/build-wasm.sh (several minutes on a fresh clone)");
   const r = spawnSync("bash", [join(root, "tools", "build-wasm.sh")], { cwd: root, stdio: "inherit" });
   if (r.status !== 0) {
     console.error("the build failed: see above");

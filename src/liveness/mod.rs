@@ -1,10 +1,9 @@
-//! Liveness: is the face in front of the camera a live person? Built in stages: per-frame quality
-//! checks with the OpenCV FR codes ([`quality`], from the detector's box and landmarks, with the
-//! head pose from [`pose`]), then the model-based and across-frame checks.
-//!
-//! Work in progress (the liveness issue): the geometric quality checks are here and tested; the
-//! eye-state and passive anti-spoofing models are in `models/` with their classes established
-//! (docs/liveness.md); the across-frame checks and the combined decision come next.
+//! Liveness: is the face in front of the camera a live person? One module per concern:
+//! [`quality`] (the OpenCV FR geometric codes from the detector's box and landmarks, with the head
+//! pose from [`pose`]), [`texture`] (occlusion and the screen-moire cue, from pixels),
+//! [`passive`] (the eye-state and anti-spoofing classifiers), [`frame`] (everything one frame
+//! says) and [`session`] (2 to 5 frames: the sequence checks, the ID match and the decision).
+//! docs/liveness.md has every threshold and how it was measured.
 
 pub mod frame;
 pub mod passive;

@@ -2,8 +2,8 @@
 //! checks on each, and what only a sequence can show: the same person throughout, frames that are
 //! not one still replayed, and landmark motion a flat picture cannot make.
 //!
-//! The combined decision ([`DECISION_RULE`]) is provisional until `veriface eval liveness` has
-//! measured it (docs/liveness.md).
+//! The combined decision is [`DECISION_RULE`]; `veriface eval liveness` measures it
+//! (docs/liveness.md).
 
 use serde::Serialize;
 
@@ -104,7 +104,7 @@ pub struct SequenceCheck {
 }
 
 /// The rule [`LivenessResult::is_live`] applies, stated in the result.
-pub const DECISION_RULE: &str = "live when every frame passes every geometric check and EYES_CLOSED, the mean probability of a live face over the frames reaches the FACE_NOT_LIVE limit, the frames show one person (NOT_SAME_PERSON) and no two consecutive frames are one still (REPLAYED_STILL); provisional until measured by `veriface eval liveness`";
+pub const DECISION_RULE: &str = "live when every frame passes every check but FACE_NOT_LIVE, the mean probability of a live face over the frames reaches the FACE_NOT_LIVE limit, and the decisive sequence checks pass: one person in every frame (NOT_SAME_PERSON) and no two consecutive frames one still picture (REPLAYED_STILL); PLANAR_MOTION_ONLY and SCREEN_TEXTURE are reported, not decisive. Measured with `veriface eval liveness` (docs/liveness.md); not a certified presentation-attack detector";
 
 /// The answer.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -76,7 +76,8 @@ enum Command {
         b: PathBuf,
     },
     /// The single-frame liveness checks (face found, alone, size, distance, border, cropping,
-    /// head angle, eyes open, passive anti-spoofing), each with value, threshold and verdict.
+    /// head angle, occlusion, eyes open, passive anti-spoofing), each with value, threshold and
+    /// verdict.
     Frame {
         /// Images (JPEG or PNG): camera frames, each checked on its own.
         #[arg(required = true)]
@@ -89,8 +90,8 @@ enum Command {
         #[arg(long)]
         no_models: bool,
     },
-    /// Liveness from 2 to 5 frames captured within --max-span-ms (work in progress: the decision
-    /// rule is provisional, docs/liveness.md).
+    /// Liveness from 2 to 5 frames captured within --max-span-ms, with the ID match given --id
+    /// (every check and the decision rule: docs/liveness.md).
     Liveness {
         /// The frames, in capture order.
         #[arg(required = true, num_args = 2..=5)]
