@@ -1,6 +1,6 @@
 // Compiled (never run) by `tsc -p tests/types` in tools/test-browser.sh: the README's usage,
 // written against the package's declarations, must type-check, and misuse must not.
-import { Veriface, VerifaceError, captureFrames, type CompareResult, type DetectResult, type LoadProgress } from "veriface";
+import { Veriface, VerifaceError, captureFrames, type CapturedFrame, type CompareResult, type DetectResult, type FrameReport, type LivenessResult, type LoadProgress, type QualityCode } from "veriface";
 
 export async function tenLines(selfie: File, idCard: HTMLImageElement, video: HTMLVideoElement): Promise<string> {
   const vf = await Veriface.load({ onProgress: (p: LoadProgress) => console.log(p.loaded / p.total) });
@@ -41,4 +41,22 @@ export async function misuse(vf: Veriface): Promise<void> {
   (await vf.compare("", "")).isMatch;
   // @ts-expect-error only the five formats exist
   await vf.compare("", "", { format: "aws" });
+}
+
+export async function liveness(vf: Veriface, video: HTMLVideoElement, id: File): Promise<string[]> {
+  const guide: FrameReport = await vf.quality(video, { models: false });
+  const frames = await captureFrames(video, { count: 3, withinMs: 500 });
+  const r: LivenessResult = await vf.liveness(frames, { idFront: id, maxSpanMs: 500 });
+  const vlens = await vf.liveness(frames, { idFront: id, format: "vlens" });
+  const codes: QualityCode[] = r.frames.flatMap((f) => f.checks.filter((c) => !c.passed).map((c) => c.code));
+  const checked = await vf.compare(frames[0], id, { checkLiveness: true });
+  return [...codes, ...guide.checks.map((c) => c.code), String(r.id_match?.score), String(Object.keys(vlens).length), String(checked.liveness?.passed)];
+}
+
+export async function livenessMisuse(vf: Veriface, frames: CapturedFrame[]): Promise<void> {
+  // @ts-expect-error maxSpanMs is a number of milliseconds
+  await vf.liveness(frames, { maxSpanMs: "500" });
+  // @ts-expect-error sequence codes are not frame codes
+  const code: QualityCode = "REPLAYED_STILL";
+  void code;
 }
