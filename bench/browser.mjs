@@ -1,7 +1,7 @@
 // Browser figures for the README: wasm size (raw, gzip, brotli), model bytes, cold start and
 // warm compare time in headless Chromium, through the npm package exactly as it ships.
 //
-//   node bench/browser.mjs [--runs N] [--embedder ID] [--main-thread] [--json]
+//   node bench/browser.mjs [--runs N] [--embedder ID] [--main-thread] [--no-liveness] [--json]
 //
 // Needs pkg/ (npm run build) and ../shared/eval (or VERIFACE_EVAL_DIR) for the two face images.
 // Cold start is a fresh browser profile (nothing cached): fetch from 127.0.0.1 + compile + model
@@ -18,6 +18,7 @@ const { values: opts } = parseArgs({
     runs: { type: "string", default: "5" },
     embedder: { type: "string" },
     "main-thread": { type: "boolean", default: false },
+    "no-liveness": { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
 });
@@ -43,9 +44,9 @@ for (let i = 0; i < Number(opts.runs); i++) {
     const { page } = await openPage(browser, server.origin);
     runs.push(
       await page.evaluate(
-        async ({ embedder, worker }) => {
+        async ({ embedder, worker, liveness }) => {
           const t0 = performance.now();
-          const vf = await veriface.Veriface.load({ embedder, worker });
+          const vf = await veriface.Veriface.load({ embedder, worker, liveness });
           const cold = performance.now() - t0;
           const a = await bytes("/eval/face_recognition_examples/examples/obama.jpg");
           const b = await bytes("/eval/face_recognition_examples/examples/obama2.jpg");
@@ -64,14 +65,45 @@ for (let i = 0; i < Number(opts.runs); i++) {
             await vf.detect(a);
             detect.push(performance.now() - s);
           }
+          // Liveness on camera-sized frames: the photo drawn into 640 x 480, as a camera gives it,
+          // shifted a few pixels per frame.
+          const frameOf = async (dx) => {
+            const img = await createImageBitmap(new Blob([a]));
+            const c = new OffscreenCanvas(640, 480);
+            const ctx = c.getContext("2d");
+            const h = 420, w = (img.width * h) / img.height;
+            ctx.drawImage(img, 320 - w / 2 + dx, 30, w, h);
+            return ctx.getImageData(0, 0, 640, 480);
+          };
+          const guidance = [];
+          const full = [];
+          const live = [];
+          if (liveness) {
+            const f0 = await frameOf(0);
+            await vf.quality(f0, { models: false });
+            for (let k = 0; k < 10; k++) {
+              let s = performance.now();
+              await vf.quality(f0, { models: false });
+              guidance.push(performance.now() - s);
+              s = performance.now();
+              await vf.quality(f0);
+              full.push(performance.now() - s);
+            }
+            const frames = [await frameOf(0), await frameOf(3), await frameOf(6)].map((image, i) => ({ image, timestamp: i * 160 }));
+            for (let k = 0; k < 3; k++) {
+              const s = performance.now();
+              await vf.liveness(frames);
+              live.push(performance.now() - s);
+            }
+          }
           vf.close();
           const t1 = performance.now();
-          const again = await veriface.Veriface.load({ embedder, worker });
+          const again = await veriface.Veriface.load({ embedder, worker, liveness });
           const cached = performance.now() - t1;
           again.close();
-          return { cold, info: vf.info, cached, first_compare: first.timings.total_ms, compare, detect, inside, score: first.score };
+          return { cold, info: vf.info, cached, first_compare: first.timings.total_ms, compare, detect, inside, score: first.score, guidance, full, live };
         },
-        { embedder: opts.embedder, worker: !opts["main-thread"] },
+        { embedder: opts.embedder, worker: !opts["main-thread"], liveness: !opts["no-liveness"] },
       ),
     );
   } finally {
@@ -86,7 +118,12 @@ const report = {
   mode: opts["main-thread"] ? "main thread" : "worker",
   embedder: runs[0].info.models.embedder,
   ...sizes,
-  model_bytes: { detector: runs[0].info.bytes.detector, embedder: runs[0].info.bytes.embedder },
+  model_bytes: {
+    detector: runs[0].info.bytes.detector,
+    embedder: runs[0].info.bytes.embedder,
+    liveness: runs[0].info.bytes.liveness,
+    eye: runs[0].info.bytes.eye,
+  },
   cold_start_ms: m((r) => r.cold),
   cold_fetch_and_compile_ms: m((r) => r.info.timings.fetch_and_compile_ms),
   cold_wasm_compile_ms: m((r) => r.info.timings.wasm_compile_ms),
@@ -98,6 +135,13 @@ const report = {
     ["decode_ms", "detect_ms", "align_ms", "embed_ms"].map((k) => [k, m((r) => median(r.inside.map((t) => t[k])))]),
   ),
   warm_detect_ms: m((r) => median(r.detect)),
+  ...(opts["no-liveness"]
+    ? {}
+    : {
+        warm_guidance_quality_640x480_ms: m((r) => median(r.guidance)),
+        warm_full_quality_640x480_ms: m((r) => median(r.full)),
+        warm_liveness_3_frames_640x480_ms: m((r) => median(r.live)),
+      }),
   score: runs[0].score,
   runs: runs.length,
 };

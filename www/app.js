@@ -131,6 +131,10 @@ async function setSlot(key, source, name) {
   clearError();
   hideResults();
   const status = $(`${key}-status`);
+  // The previous photo's verdict goes at once: nothing may read it as this photo's.
+  status.classList.remove("bad", "good");
+  state.slots[key] = null;
+  updateButtons();
   status.textContent = `${name}: reading…`;
   let bitmap = null;
   try {

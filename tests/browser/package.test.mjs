@@ -15,6 +15,8 @@ let server, browser;
 before(async () => {
   const detector = await readFile(new URL("../../models/retinaface_mnet025.onnx", import.meta.url));
   const embedder = await readFile(new URL("../../models/faceplugin_fr_feature.onnx", import.meta.url));
+  const liveModel = await readFile(new URL("../../models/faceplugin_fr_liveness.onnx", import.meta.url));
+  const eyeModel = await readFile(new URL("../../models/faceplugin_fr_eye.onnx", import.meta.url));
   server = await serve({
     routes: {
       // The detector with one byte flipped: must be refused by hash, from JS and from wasm.
@@ -24,6 +26,9 @@ before(async () => {
         return { body: bad };
       },
       "/broken/faceplugin_fr_feature.onnx": () => ({ body: embedder }),
+      // Intact: only the detector is damaged in this folder.
+      "/broken/faceplugin_fr_liveness.onnx": () => ({ body: liveModel }),
+      "/broken/faceplugin_fr_eye.onnx": () => ({ body: eyeModel }),
       "/custom/retinaface_mnet025.onnx": () => ({ body: detector }),
       // The test page under a Content-Security-Policy that forbids workers.
       "/pages/no-workers.html": async () => ({
@@ -255,7 +260,7 @@ test("every error reaches JS as a VerifaceError with its code", { skip: skipEval
         const sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
         const custom = structuredClone(manifest);
         custom.embedders = [{ ...custom.embedders[0], id: "garbage", file: "garbage.onnx", sha256, bytes: garbage.length }];
-        return Veriface.load({ manifest: custom, modelsUrl: "/custom/", embedder: "garbage", cache: false });
+        return Veriface.load({ manifest: custom, modelsUrl: "/custom/", embedder: "garbage", cache: false, liveness: false });
       },
       MODEL_FETCH_FAILED: () => Veriface.load({ modelsUrl: origin + "/no-such-folder/" }),
       TAINTED_IMAGE: () => vf.compare(crossImg, face),
