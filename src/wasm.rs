@@ -207,8 +207,10 @@ impl Verifier {
     /// for all or none). `options`: `idFront` (an image: the live face must match its portrait),
     /// `maxSpanMs` (default 500), `format` (a vendor's shape, as for `compare`).
     pub fn liveness(&mut self, frames: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+        // A bad format is the caller's mistake, refused before any work, in every shape.
+        let format = liveness_format(&options).map_err(|e| js_error(&e))?;
         let parsed = liveness_inputs(&frames, &options);
-        let outcome = parsed.and_then(|(owned, times, id, opts, _)| {
+        let outcome = parsed.and_then(|(owned, times, id, opts)| {
             let input: Vec<Frame<'_>> = owned
                 .iter()
                 .zip(&times)
@@ -224,10 +226,6 @@ impl Verifier {
                 &opts,
             )
         });
-        let format = match liveness_format(&options) {
-            Ok(f) => f,
-            Err(e) => return Err(js_error(&e)),
-        };
         match format {
             None => to_js(&outcome.map_err(|e| js_error(&e))?),
             Some(format) => {
@@ -325,13 +323,7 @@ fn liveness_format(options: &JsValue) -> Result<Option<Format>, Error> {
     Format::parse(&v.as_string().unwrap_or_default()).map(Some)
 }
 
-type LivenessInputs = (
-    Vec<Owned>,
-    Vec<Option<f64>>,
-    Option<Owned>,
-    LivenessOptions,
-    Option<Format>,
-);
+type LivenessInputs = (Vec<Owned>, Vec<Option<f64>>, Option<Owned>, LivenessOptions);
 
 /// Frames, timestamps, ID front and options from their JS values.
 fn liveness_inputs(frames: &JsValue, options: &JsValue) -> Result<LivenessInputs, Error> {
@@ -369,8 +361,7 @@ fn liveness_inputs(frames: &JsValue, options: &JsValue) -> Result<LivenessInputs
             id = Some(image_from_js(&front, "idFront")?);
         }
     }
-    let format = liveness_format(options)?;
-    Ok((owned, times, id, opts, format))
+    Ok((owned, times, id, opts))
 }
 
 /// A fresh transaction id (UUID v4 from `crypto.getRandomValues`) and the current time.
