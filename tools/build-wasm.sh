@@ -17,7 +17,7 @@ fi
 
 RUSTFLAGS="-C target-feature=+simd128" cargo build --profile wasm-release --lib \
   --no-default-features --target wasm32-unknown-unknown
-out=target/wasm32-unknown-unknown/wasm-release/veriface.wasm
+out="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm-release/veriface.wasm"
 stamp="$( (cat "$out" models/manifest.json tools/build-wasm.sh; echo "${WASM_OPT:-} ${WASM_OPT_LEVEL:-}") | sha256sum | cut -d' ' -f1)"
 if [ -f pkg/.built-from ] && [ "$(cat pkg/.built-from)" = "$stamp" ] && [ -f pkg/manifest.js ]; then
   echo "pkg/ is up to date with $out"
