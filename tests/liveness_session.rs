@@ -3,19 +3,10 @@
 
 mod common;
 
-use veriface::liveness::session::{check, Frame, LivenessOptions, SequenceCode};
+use veriface::liveness::session::{check, LivenessOptions, SequenceCode};
 use veriface::ImageInput;
 
-fn frames<'a>(files: &'a [Vec<u8>], times: Option<&[f64]>) -> Vec<Frame<'a>> {
-    files
-        .iter()
-        .enumerate()
-        .map(|(i, b)| Frame {
-            image: ImageInput::Encoded(b),
-            timestamp_ms: times.map(|t| t[i]),
-        })
-        .collect()
-}
+use common::frames;
 
 fn failed(r: &veriface::liveness::session::LivenessResult) -> Vec<SequenceCode> {
     r.sequence

@@ -472,6 +472,7 @@ fn liveness_outcomes_match_schema_and_golden_in_every_format() {
     else {
         return;
     };
+    use common::frames;
     use veriface::liveness::session::{check, LivenessOptions};
     let ex = |f: &str| common::eval_file(&dir, &format!("face_recognition_examples/examples/{f}"));
     let (obama, obama2, biden) = (ex("obama.jpg"), ex("obama2.jpg"), ex("biden.jpg"));
@@ -488,7 +489,7 @@ fn liveness_outcomes_match_schema_and_golden_in_every_format() {
             "liveness_replayed_still",
             check(
                 &mut v,
-                &frames(&still, Some([0.0, 160.0, 320.0])),
+                &frames(&still, Some(&[0.0, 160.0, 320.0])),
                 Some(ImageInput::Encoded(&obama2)),
                 &options,
             )
@@ -522,7 +523,7 @@ fn liveness_outcomes_match_schema_and_golden_in_every_format() {
             "liveness_too_slow",
             check(
                 &mut v,
-                &frames(&shots, Some([0.0, 400.0, 800.0])),
+                &frames(&shots, Some(&[0.0, 400.0, 800.0])),
                 None,
                 &options,
             )
@@ -608,18 +609,4 @@ fn liveness_outcomes_match_schema_and_golden_in_every_format() {
         "{:#}",
         r.body
     );
-}
-
-fn frames(
-    files: &[Vec<u8>],
-    times: Option<[f64; 3]>,
-) -> Vec<veriface::liveness::session::Frame<'_>> {
-    files
-        .iter()
-        .enumerate()
-        .map(|(i, b)| veriface::liveness::session::Frame {
-            image: ImageInput::Encoded(b),
-            timestamp_ms: times.map(|t| t[i]),
-        })
-        .collect()
 }
