@@ -238,6 +238,27 @@ export async function loadEngine(options, onProgress) {
   return new Engine(verifier, info);
 }
 
+/**
+ * An image as the wasm module deserialises it: strings and bytes as they are, pixels as a plain
+ * `{ width, height, data: Uint8Array }` (serde sees neither ImageData's getters nor a
+ * Uint8ClampedArray; the view shares the buffer, so nothing is copied).
+ */
+function plain(image) {
+  if (image === null || typeof image !== "object" || ArrayBuffer.isView(image) || image instanceof ArrayBuffer) return image;
+  let { data } = image;
+  if (data instanceof Uint8ClampedArray) data = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return { width: image.width, height: image.height, data };
+}
+
+/** The options object, or a BAD_PARAMETER error for anything that is not one. */
+function options(value) {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== "object" || Array.isArray(value)) {
+    throw new VerifaceError("BAD_PARAMETER", "bad parameter `options`: expected an object such as { threshold: 0.7 }");
+  }
+  return value;
+}
+
 /** The loaded pipeline: synchronous calls into wasm, errors turned into `VerifaceError`s. */
 class Engine {
   constructor(verifier, info) {
@@ -245,45 +266,40 @@ class Engine {
     this.info = info;
   }
 
-  compare(a, b, options) {
+  /** Runs `call` on the wasm verifier, turning whatever it throws into a `VerifaceError`. */
+  #run(call) {
     try {
-      return this.verifier.compare(a, b, options ?? {});
+      return call(this.verifier);
     } catch (err) {
       throw toVerifaceError(err, "INFERENCE_FAILED");
     }
+  }
+
+  compare(a, b, opts) {
+    return this.#run((v) => v.compare({ ...options(opts), a: plain(a), b: plain(b) }));
   }
 
   detect(image) {
-    try {
-      return this.verifier.detect(image);
-    } catch (err) {
-      throw toVerifaceError(err, "INFERENCE_FAILED");
-    }
+    return this.#run((v) => v.detect(plain(image)));
   }
 
-  quality(image, options) {
-    try {
-      return this.verifier.quality(image, options ?? {});
-    } catch (err) {
-      throw toVerifaceError(err, "INFERENCE_FAILED");
-    }
+  quality(image, opts) {
+    return this.#run((v) => v.quality({ ...options(opts), image: plain(image) }));
   }
 
-  liveness(frames, options) {
-    try {
-      return this.verifier.liveness(frames, options ?? {});
-    } catch (err) {
-      throw toVerifaceError(err, "INFERENCE_FAILED");
-    }
+  liveness(frames, opts) {
+    return this.#run((v) => {
+      const { idFront, ...rest } = options(opts);
+      const list = Array.isArray(frames)
+        ? frames.map((f) => (f && typeof f === "object" && "image" in f ? { image: plain(f.image), timestamp: f.timestamp ?? null } : plain(f)))
+        : frames;
+      return v.liveness({ ...rest, frames: list, idFront: plain(idFront) ?? null });
+    });
   }
 
   /** A vendor request answered as the vendor would: `{ status, body }`. */
   handle(endpoint, body) {
-    try {
-      return this.verifier.handle(String(endpoint), body);
-    } catch (err) {
-      throw toVerifaceError(err, "INFERENCE_FAILED");
-    }
+    return this.#run((v) => v.handle(String(endpoint), body));
   }
 
   close() {

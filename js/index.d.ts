@@ -66,10 +66,13 @@ export interface CompareOptions {
   /** Decision threshold on the calibrated score, 0..1; default 0.7 (FAR 1e-3 on LFW). */
   threshold?: number;
   /** How to pick the face in each image: exactly one prominent face (default), the largest, or the most central. */
-  facePolicy?: "single" | "largest" | "central";
+  facePolicy?: FacePolicy;
   /** Also run the single-frame liveness checks on the first image's (largest) face: OpenCV FR's `check_liveness`. */
   checkLiveness?: boolean;
 }
+
+/** How a face is chosen among several: exactly one prominent face, the largest, or the most central. */
+export type FacePolicy = "single" | "largest" | "central";
 
 export type VendorFormat = "vlens" | "valify" | "deepvue" | "opencv" | "veriface";
 
@@ -92,7 +95,7 @@ export interface Evidence {
   /** SHA-256 of each aligned face crop (RGB). Differs in the last bits between wasm and native. */
   crops: [string, string];
   models: { detector: string; embedder: string };
-  face_policy: "single" | "largest" | "central";
+  face_policy: FacePolicy;
 }
 
 export interface Box {

@@ -82,6 +82,56 @@ pub fn similarity_transform(src: &[[f64; 2]], dst: &[[f64; 2]]) -> Option<Affine
     Some(Affine([[p, -q, tx], [q, p, ty]]))
 }
 
+/// The general affine map (6 degrees of freedom) that maps `src` onto `dst` with the least summed
+/// squared error (normal equations, Cramer's rule); `None` when the source points are collinear.
+/// Liveness uses it to ask how much of a face's motion a flat picture could have made.
+///
+/// # Example
+/// ```
+/// use veriface::align::fit_affine;
+/// let src = [[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]];
+/// let dst = src.map(|[x, y]| [2.0 * x + 0.5 * y + 3.0, y - 1.0]);
+/// let m = fit_affine(&src, &dst).unwrap();
+/// assert!((m.apply([2.0, 2.0])[0] - 8.0).abs() < 1e-9);
+/// ```
+pub fn fit_affine(src: &[[f64; 2]], dst: &[[f64; 2]]) -> Option<Affine> {
+    // Sums for the 3 x 3 normal matrix of rows (x, y, 1).
+    let mut n = [[0.0f64; 3]; 3];
+    let mut bx = [0.0f64; 3];
+    let mut by = [0.0f64; 3];
+    for (s, d) in src.iter().zip(dst) {
+        let r = [s[0], s[1], 1.0];
+        for i in 0..3 {
+            for j in 0..3 {
+                n[i][j] += r[i] * r[j];
+            }
+            bx[i] += r[i] * d[0];
+            by[i] += r[i] * d[1];
+        }
+    }
+    let det3 = |m: &[[f64; 3]; 3]| {
+        m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+            - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+            + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+    };
+    let det = det3(&n);
+    if det.abs() < 1e-9 || !det.is_finite() {
+        return None;
+    }
+    let solve = |b: &[f64; 3]| {
+        let mut out = [0.0; 3];
+        for (k, slot) in out.iter_mut().enumerate() {
+            let mut m = n;
+            for (row, value) in m.iter_mut().zip(b) {
+                row[k] = *value;
+            }
+            *slot = det3(&m) / det;
+        }
+        out
+    };
+    Some(Affine([solve(&bx), solve(&by)]))
+}
+
 /// Warps `image` into a `size` x `size` crop: output pixel (x, y) takes the bilinear sample of the
 /// source at `inverse(x, y)`, where `transform` maps source to crop coordinates. Pixel centres are
 /// at integer coordinates (OpenCV's `warpAffine` convention); samples outside the source are black,

@@ -111,40 +111,63 @@ pub enum Error {
     },
 }
 
+crate::codes::codes! {
+    /// The stable code of each [`Error`] variant, in SCREAMING_SNAKE_CASE. These strings are part
+    /// of the API: client code and the vendor-shaped responses key on them.
+    pub enum ErrorCode {
+        /// [`Error::EmptyInput`].
+        EmptyInput = "EMPTY_INPUT",
+        /// [`Error::NotBase64`].
+        NotBase64 = "NOT_BASE64",
+        /// [`Error::UnsupportedFormat`].
+        UnsupportedFormat = "UNSUPPORTED_FORMAT",
+        /// [`Error::CorruptImage`].
+        CorruptImage = "CORRUPT_IMAGE",
+        /// [`Error::TooLarge`].
+        ImageTooLarge = "IMAGE_TOO_LARGE",
+        /// [`Error::BadFrame`].
+        BadFrame = "BAD_FRAME",
+        /// [`Error::NoFace`].
+        NoFace = "NO_FACE",
+        /// [`Error::MultipleFaces`].
+        MultipleFaces = "MULTIPLE_FACES",
+        /// [`Error::BadParameter`].
+        BadParameter = "BAD_PARAMETER",
+        /// [`Error::ModelHashMismatch`].
+        ModelHashMismatch = "MODEL_HASH_MISMATCH",
+        /// [`Error::UnknownModel`].
+        UnknownModel = "UNKNOWN_MODEL",
+        /// [`Error::Inference`].
+        InferenceFailed = "INFERENCE_FAILED",
+    }
+}
+
 impl Error {
-    /// The stable code of this error, in SCREAMING_SNAKE_CASE. These strings are part of the API.
-    pub fn code(&self) -> &'static str {
+    /// The variant's stable code.
+    pub fn kind(&self) -> ErrorCode {
         match self {
-            Error::EmptyInput => "EMPTY_INPUT",
-            Error::NotBase64 { .. } => "NOT_BASE64",
-            Error::UnsupportedFormat { .. } => "UNSUPPORTED_FORMAT",
-            Error::CorruptImage { .. } => "CORRUPT_IMAGE",
-            Error::TooLarge { .. } => "IMAGE_TOO_LARGE",
-            Error::BadFrame { .. } => "BAD_FRAME",
-            Error::NoFace { .. } => "NO_FACE",
-            Error::MultipleFaces { .. } => "MULTIPLE_FACES",
-            Error::BadParameter { .. } => "BAD_PARAMETER",
-            Error::ModelHashMismatch { .. } => "MODEL_HASH_MISMATCH",
-            Error::UnknownModel { .. } => "UNKNOWN_MODEL",
-            Error::Inference { .. } => "INFERENCE_FAILED",
+            Error::EmptyInput => ErrorCode::EmptyInput,
+            Error::NotBase64 { .. } => ErrorCode::NotBase64,
+            Error::UnsupportedFormat { .. } => ErrorCode::UnsupportedFormat,
+            Error::CorruptImage { .. } => ErrorCode::CorruptImage,
+            Error::TooLarge { .. } => ErrorCode::ImageTooLarge,
+            Error::BadFrame { .. } => ErrorCode::BadFrame,
+            Error::NoFace { .. } => ErrorCode::NoFace,
+            Error::MultipleFaces { .. } => ErrorCode::MultipleFaces,
+            Error::BadParameter { .. } => ErrorCode::BadParameter,
+            Error::ModelHashMismatch { .. } => ErrorCode::ModelHashMismatch,
+            Error::UnknownModel { .. } => ErrorCode::UnknownModel,
+            Error::Inference { .. } => ErrorCode::InferenceFailed,
         }
     }
 
-    /// Every code, for documentation and for tests that check the table stays complete.
-    pub const ALL_CODES: &'static [&'static str] = &[
-        "EMPTY_INPUT",
-        "NOT_BASE64",
-        "UNSUPPORTED_FORMAT",
-        "CORRUPT_IMAGE",
-        "IMAGE_TOO_LARGE",
-        "BAD_FRAME",
-        "NO_FACE",
-        "MULTIPLE_FACES",
-        "BAD_PARAMETER",
-        "MODEL_HASH_MISMATCH",
-        "UNKNOWN_MODEL",
-        "INFERENCE_FAILED",
-    ];
+    /// The stable code of this error as a string (`"NO_FACE"`, ...).
+    pub fn code(&self) -> &'static str {
+        self.kind().name()
+    }
+
+    /// Every code, for documentation and for tests that check the tables stay complete.
+    pub const ALL_CODES: &'static [&'static str] = ErrorCode::NAMES;
 
     /// Shorthand for [`Error::BadParameter`].
     pub fn bad_parameter(name: &str, reason: impl Into<String>) -> Self {

@@ -1,19 +1,28 @@
 //! veriface: face verification that runs where the face is.
 //!
-//! A pure-Rust pipeline over byte slices and pixel buffers: [`image`] decodes, [`detect`] finds
-//! faces and their five landmarks, [`align`] warps each face onto the embedder's template,
-//! [`embed`] turns the crop into a vector, [`compare`] turns two vectors into a calibrated score.
-//! [`verifier::Verifier`] runs them in order. The core has no threads, no filesystem and no
-//! clock of its own, so it compiles unchanged to WebAssembly; model bytes come in from the caller
-//! and are checked against the SHA-256 values in [`models`].
+//! Three layers, each using only the ones below it:
+//!
+//! - **Pure stages**, one module each, over byte slices and pixel buffers: [`image`] decodes,
+//!   [`detect`] finds faces and their five landmarks, [`select`] picks the subject, [`align`]
+//!   warps it onto the embedder's template, [`embed`] turns the crop into a vector, [`compare`]
+//!   turns two vectors into a calibrated score, and [`liveness`] holds the liveness checks.
+//!   [`models`] checks model bytes against their SHA-256; [`report`] holds the result types.
+//! - **One orchestration layer**, [`pipeline`]: [`Verifier`] runs the stages in order for a
+//!   compare, one frame's checks, a liveness session, or the re-check of a browser's result.
+//! - **Boundaries**: [`request`] (typed requests every boundary fills), [`shapes`] (the vendors'
+//!   response bodies), [`endpoints`] (the vendors' request bodies), the wasm module (JavaScript)
+//!   and the CLI.
+//!
+//! The core has no threads, no filesystem and no clock of its own, so it compiles unchanged to
+//! WebAssembly; model bytes come in from the caller.
 //!
 //! ```no_run
-//! use veriface::{ImageInput, ModelBytes, Verifier, CompareOptions};
-//! # fn main() -> Result<(), veriface::Error> {
-//! let detector = std::fs::read("models/retinaface_mnet025.onnx").unwrap();
-//! let embedder = std::fs::read("models/faceplugin_fr_feature.onnx").unwrap();
+//! use veriface::{CompareOptions, ImageInput, ModelBytes, Verifier};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let detector = std::fs::read("models/retinaface_mnet025.onnx")?;
+//! let embedder = std::fs::read("models/faceplugin_fr_feature.onnx")?;
 //! let mut v = Verifier::new(ModelBytes { detector: &detector, embedder: &embedder }, None)?;
-//! let (a, b) = (std::fs::read("a.jpg").unwrap(), std::fs::read("b.jpg").unwrap());
+//! let (a, b) = (std::fs::read("a.jpg")?, std::fs::read("b.jpg")?);
 //! let r = v.compare(ImageInput::Encoded(&a), ImageInput::Encoded(&b), &CompareOptions::default())?;
 //! println!("same person: {} (score {:.3})", r.is_match, r.score);
 //! # Ok(()) }
@@ -21,22 +30,31 @@
 
 #![deny(missing_docs)]
 
+mod codes;
+
 pub mod align;
 pub mod compare;
 pub mod detect;
 pub mod embed;
+pub mod endpoints;
 pub mod error;
 pub mod eval;
 pub mod image;
 pub mod liveness;
 pub mod models;
+pub mod pipeline;
 pub mod report;
-pub mod vendor;
-pub mod verifier;
+pub mod request;
+pub mod select;
+pub mod shapes;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
-pub use crate::error::{Error, Result};
+pub use crate::error::{Error, ErrorCode, Result};
 pub use crate::image::{ImageInput, Limits};
-pub use crate::report::{CompareResult, DetectResult, Evidence, FaceReport};
-pub use crate::verifier::{CompareOptions, FacePolicy, ModelBytes, Verifier};
+pub use crate::liveness::LivenessOptions;
+pub use crate::pipeline::{CompareOptions, Frame, ModelBytes, Verifier};
+pub use crate::report::{
+    CompareResult, DetectResult, Evidence, FaceReport, FrameReport, LivenessResult,
+};
+pub use crate::select::FacePolicy;

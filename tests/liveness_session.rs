@@ -3,12 +3,13 @@
 
 mod common;
 
-use veriface::liveness::session::{check, LivenessOptions, SequenceCode};
+use veriface::liveness::sequence::SequenceCode;
 use veriface::ImageInput;
+use veriface::LivenessOptions;
 
 use common::frames;
 
-fn failed(r: &veriface::liveness::session::LivenessResult) -> Vec<SequenceCode> {
+fn failed(r: &veriface::LivenessResult) -> Vec<SequenceCode> {
     r.sequence
         .iter()
         .filter(|c| !c.passed)
@@ -28,13 +29,9 @@ fn sequence_checks_catch_a_replayed_still_and_a_change_of_person() {
     let (mut v, options) = (common::liveness_verifier(), LivenessOptions::default());
 
     let still = [obama.clone(), obama.clone(), obama.clone()];
-    let r = check(
-        &mut v,
-        &frames(&still, Some(&[0.0, 160.0, 320.0])),
-        None,
-        &options,
-    )
-    .unwrap();
+    let r = v
+        .liveness(&frames(&still, Some(&[0.0, 160.0, 320.0])), None, &options)
+        .unwrap();
     assert!(!r.is_live);
     assert!(
         failed(&r).contains(&SequenceCode::ReplayedStill),
@@ -44,7 +41,7 @@ fn sequence_checks_catch_a_replayed_still_and_a_change_of_person() {
     assert_eq!(r.span_ms, Some(320.0));
 
     let swap = [obama.clone(), biden, obama2.clone()];
-    let r = check(&mut v, &frames(&swap, None), None, &options).unwrap();
+    let r = v.liveness(&frames(&swap, None), None, &options).unwrap();
     assert!(!r.is_live);
     assert!(
         failed(&r).contains(&SequenceCode::NotSamePerson),
@@ -70,7 +67,7 @@ fn frame_count_and_span_are_enforced_with_clear_errors() {
     let face = common::eval_file(&dir, "face_recognition_examples/examples/obama.jpg");
     let (mut v, options) = (common::liveness_verifier(), LivenessOptions::default());
     let code = |files: &[Vec<u8>], times: Option<&[f64]>, v: &mut veriface::Verifier| {
-        check(v, &frames(files, times), None, &options)
+        v.liveness(&frames(files, times), None, &options)
             .map(|_| ())
             .map_err(|e| (e.code(), e.to_string()))
     };
@@ -112,35 +109,35 @@ fn the_id_front_must_match_the_live_face_and_the_result_says_so() {
     let shots = [crop(0), crop(6), crop(12)];
     let mut v = common::liveness_verifier();
     let options = LivenessOptions::default();
-    let same = check(
-        &mut v,
-        &frames(&shots, None),
-        Some(ImageInput::Encoded(&obama2)),
-        &options,
-    )
-    .unwrap();
+    let same = v
+        .liveness(
+            &frames(&shots, None),
+            Some(ImageInput::Encoded(&obama2)),
+            &options,
+        )
+        .unwrap();
     let m = same.id_match.as_ref().expect("an ID match");
     assert!(m.is_match, "score {}", m.score);
     assert_eq!(same.verified, same.is_live && m.is_match);
-    let other = check(
-        &mut v,
-        &frames(&shots, None),
-        Some(ImageInput::Encoded(&biden)),
-        &options,
-    )
-    .unwrap();
+    let other = v
+        .liveness(
+            &frames(&shots, None),
+            Some(ImageInput::Encoded(&biden)),
+            &options,
+        )
+        .unwrap();
     let m = other.id_match.as_ref().expect("an ID match");
     assert!(!m.is_match, "score {}", m.score);
     assert!(!other.verified);
     // An ID front with no face is an error naming it.
     let blank = common::png(&common::gradient(400, 250));
-    let e = check(
-        &mut v,
-        &frames(&shots, None),
-        Some(ImageInput::Encoded(&blank)),
-        &options,
-    )
-    .unwrap_err();
+    let e = v
+        .liveness(
+            &frames(&shots, None),
+            Some(ImageInput::Encoded(&blank)),
+            &options,
+        )
+        .unwrap_err();
     assert_eq!(e.code(), "NO_FACE");
     assert!(e.to_string().contains("ID front"), "{e}");
 }

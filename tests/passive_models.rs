@@ -4,8 +4,7 @@
 
 mod common;
 
-use veriface::liveness::frame::PassiveModels;
-use veriface::liveness::passive::{AntiSpoof, EyeState};
+use veriface::liveness::passive::{AntiSpoof, EyeState, PassiveModels};
 use veriface::models::Manifest;
 use veriface::{FacePolicy, ImageInput};
 
@@ -31,7 +30,7 @@ fn anti_spoofing_scores_the_live_photo_above_every_attack() {
         let image = v.decode(ImageInput::Encoded(&bytes)).unwrap();
         let faces = v.detector_mut().detect(&image).unwrap();
         let face =
-            veriface::verifier::choose_face(&faces, FacePolicy::Largest, rel, image.dimensions())
+            veriface::select::choose_face(&faces, FacePolicy::Largest, rel, image.dimensions())
                 .unwrap();
         anti.live_probability(&image, &face).unwrap()
     };
@@ -81,7 +80,7 @@ fn eye_model_reads_most_lfw_eyes_as_open() {
         let image = v.decode(ImageInput::Encoded(&bytes)).unwrap();
         let faces = v.detector_mut().detect(&image).unwrap();
         let Ok(face) =
-            veriface::verifier::choose_face(&faces, FacePolicy::Central, "lfw", image.dimensions())
+            veriface::select::choose_face(&faces, FacePolicy::Central, "lfw", image.dimensions())
         else {
             continue;
         };

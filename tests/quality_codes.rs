@@ -5,9 +5,8 @@
 mod common;
 
 use image::{imageops, Rgb, RgbImage};
-use veriface::liveness::frame::ModelThresholds;
-use veriface::liveness::quality::{Code, Thresholds};
-use veriface::ImageInput;
+use veriface::liveness::quality::Code;
+use veriface::{ImageInput, LivenessOptions};
 
 /// The codes that fail on `img`: in the guidance pass (`models` false: the detector at 320,
 /// what a page runs on every camera frame) or the full pass with the eye and anti-spoofing
@@ -18,8 +17,7 @@ fn failed_in(v: &mut veriface::Verifier, img: &RgbImage, models: bool) -> Vec<Co
         .frame_report(
             ImageInput::Encoded(&png),
             models,
-            &Thresholds::default(),
-            &ModelThresholds::default(),
+            &LivenessOptions::default(),
         )
         .expect("quality runs");
     g.checks
@@ -220,8 +218,7 @@ fn eye_occlusion_and_liveness_codes_fire_on_inputs_built_to_trigger_them() {
         .frame_report(
             ImageInput::Encoded(&print),
             true,
-            &Thresholds::default(),
-            &ModelThresholds::default(),
+            &LivenessOptions::default(),
         )
         .expect("runs");
     let live = r

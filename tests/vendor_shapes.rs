@@ -11,7 +11,8 @@ mod common;
 use std::path::PathBuf;
 
 use serde_json::{json, Value};
-use veriface::vendor::{self, Context, Failure, Format, Lang, Request, Response};
+use veriface::endpoints::{self, Request};
+use veriface::shapes::{self as vendor, Context, Failure, Format, Lang, Response};
 use veriface::{CompareOptions, Error, ImageInput, Verifier};
 
 const ID: &str = "00000000-0000-4000-8000-000000000000";
@@ -120,7 +121,7 @@ fn golden(name: &str, response: &Response) {
 }
 
 fn check_all_formats(name: &str, outcome: &Result<veriface::CompareResult, Failure>) {
-    for format in Format::ALL {
+    for &format in Format::ALL {
         let response = vendor::compare_response(format, outcome, &ctx());
         validate(format, &response.body, name);
         golden(&format!("{}/{name}", format.name()), &response);
@@ -276,8 +277,8 @@ fn seed_examples() -> Vec<(&'static str, &'static str, Value)> {
 }
 
 fn handle(v: &mut Verifier, endpoint: &str, body: &Value) -> (Format, Response) {
-    let format = vendor::endpoint_format(endpoint).expect("a vendor endpoint");
-    let response = vendor::handle(v, Request { endpoint, body }, ctx());
+    let format = endpoints::endpoint_format(endpoint).expect("a vendor endpoint");
+    let response = endpoints::handle(v, Request { endpoint, body }, ctx());
     if endpoint.contains("liveness") {
         validate_with(
             liveness_schema_file(format),
@@ -327,7 +328,7 @@ fn handle_answers_each_vendors_example_request() {
     assert_eq!(response.status, 415);
     assert_eq!(response.body["sub_code"], "UNSUPPORTED_FILE_FORMAT");
     // Unknown endpoints are a 404, not a guess.
-    let response = vendor::handle(
+    let response = endpoints::handle(
         &mut v,
         Request {
             endpoint: "/v1/ocr/id/front",
@@ -473,7 +474,7 @@ fn liveness_outcomes_match_schema_and_golden_in_every_format() {
         return;
     };
     use common::frames;
-    use veriface::liveness::session::{check, LivenessOptions};
+    use veriface::LivenessOptions;
     let ex = |f: &str| common::eval_file(&dir, &format!("face_recognition_examples/examples/{f}"));
     let (obama, obama2, biden) = (ex("obama.jpg"), ex("obama2.jpg"), ex("biden.jpg"));
     let photo = image::load_from_memory(&obama).expect("decodes").to_rgb8();
@@ -487,8 +488,7 @@ fn liveness_outcomes_match_schema_and_golden_in_every_format() {
     let cases: Vec<(&str, Result<_, Failure>)> = vec![
         (
             "liveness_replayed_still",
-            check(
-                &mut v,
+            v.liveness(
                 &frames(&still, Some(&[0.0, 160.0, 320.0])),
                 Some(ImageInput::Encoded(&obama2)),
                 &options,
@@ -497,8 +497,7 @@ fn liveness_outcomes_match_schema_and_golden_in_every_format() {
         ),
         (
             "liveness_shots_same_id",
-            check(
-                &mut v,
+            v.liveness(
                 &frames(&shots, None),
                 Some(ImageInput::Encoded(&obama2)),
                 &options,
@@ -507,8 +506,7 @@ fn liveness_outcomes_match_schema_and_golden_in_every_format() {
         ),
         (
             "liveness_shots_other_id",
-            check(
-                &mut v,
+            v.liveness(
                 &frames(&shots, None),
                 Some(ImageInput::Encoded(&biden)),
                 &options,
@@ -517,21 +515,17 @@ fn liveness_outcomes_match_schema_and_golden_in_every_format() {
         ),
         (
             "liveness_no_id",
-            check(&mut v, &frames(&shots, None), None, &options).map_err(Failure::from),
+            v.liveness(&frames(&shots, None), None, &options)
+                .map_err(Failure::from),
         ),
         (
             "liveness_too_slow",
-            check(
-                &mut v,
-                &frames(&shots, Some(&[0.0, 400.0, 800.0])),
-                None,
-                &options,
-            )
-            .map_err(Failure::from),
+            v.liveness(&frames(&shots, Some(&[0.0, 400.0, 800.0])), None, &options)
+                .map_err(Failure::from),
         ),
     ];
     for (name, outcome) in &cases {
-        for format in Format::ALL {
+        for &format in Format::ALL {
             let response = vendor::liveness_response(format, outcome, &ctx());
             validate_with(liveness_schema_file(format), format, &response.body, name);
             golden(&format!("{}/{name}", format.name()), &response);

@@ -1,5 +1,5 @@
-// Words and small maths for the demo page: error codes and quality codes in plain language, the
-// face alignment drawn for the crops, number formatting.
+// Words and small maths for the demo page: error codes and quality codes in plain language, why a
+// result is not live, the face alignment drawn for the crops, number formatting.
 
 /** Error codes (the package's and the page's own) in plain words. `who` names the image. */
 const ERRORS = {
@@ -166,3 +166,29 @@ export function fmtMs(ms, unit = true) {
 }
 
 export const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/** The failed checks the decision used, in words. */
+export function whyNotLive(live) {
+  const reasons = [];
+  const addCode = (code) => {
+    const text = `${reason(code)} (${code})`;
+    if (!reasons.includes(text)) reasons.push(text);
+  };
+  for (const f of live.frames ?? []) for (const c of f.checks ?? []) if (c.passed === false) addCode(c.code);
+  for (const c of live.sequence ?? []) if (c.passed === false && c.decisive) addCode(c.code);
+  if (typeof live.live_mean === "number") {
+    const t = liveThreshold(live);
+    if (t !== null && live.live_mean < t) addCode("FACE_NOT_LIVE");
+  }
+  const kind = live.presentation_attack ? "Looks like a presentation attack" : "Not live";
+  return reasons.length ? `${kind}: ${reasons.join("; ")}.` : `${kind}.`;
+}
+
+/** The anti-spoofing threshold the frames were held to, or null. */
+export function liveThreshold(live) {
+  for (const f of live.frames ?? []) {
+    const c = (f.checks ?? []).find((x) => x.code === "FACE_NOT_LIVE");
+    if (c && typeof c.threshold === "number") return c.threshold;
+  }
+  return null;
+}

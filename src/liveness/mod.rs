@@ -1,13 +1,74 @@
-//! Liveness: is the face in front of the camera a live person? One module per concern:
-//! [`quality`] (the OpenCV FR geometric codes from the detector's box and landmarks, with the head
-//! pose from [`pose`]), [`texture`] (occlusion and the screen-moire cue, from pixels),
-//! [`passive`] (the eye-state and anti-spoofing classifiers), [`frame`] (everything one frame
-//! says) and [`session`] (2 to 5 frames: the sequence checks, the ID match and the decision).
-//! docs/liveness.md has every threshold and how it was measured.
+//! Liveness checks: is the face in front of the camera a live person? Pure stages, one module per
+//! concern: [`quality`] (the OpenCV FR geometric codes from the detector's box and landmarks, with
+//! the head pose from [`pose`]), [`texture`] (occlusion and the screen-moire cue, from pixels),
+//! [`passive`] (the eye-state and anti-spoofing classifiers), [`motion`] and [`sequence`] (what
+//! several frames show, and the decision rule). The pipeline (`crate::pipeline`) runs them on
+//! frames; docs/liveness.md has every threshold and how it was measured.
 
-pub mod frame;
+pub mod motion;
 pub mod passive;
 pub mod pose;
 pub mod quality;
-pub mod session;
+pub mod sequence;
 pub mod texture;
+
+use serde::Serialize;
+
+use crate::liveness::quality::Thresholds;
+
+/// Limits of the model-based checks, besides the geometric [`Thresholds`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ModelThresholds {
+    /// EYES_CLOSED when neither eye's probability of being open reaches this.
+    pub min_eye_open: f64,
+    /// FACE_NOT_LIVE below this probability of a live face. Provisional (docs/liveness.md): on
+    /// 59 labelled frames, per frame, it gives BPCER 0.32 and APCER 0.15.
+    pub min_live: f64,
+    /// FACE_IS_OCCLUDED above this excess of non-skin pixels on the lower face over the
+    /// forehead ([`texture::occlusion`]); needs no model.
+    pub max_occlusion: f64,
+}
+
+impl Default for ModelThresholds {
+    fn default() -> Self {
+        ModelThresholds {
+            min_eye_open: 0.5,
+            min_live: 0.05,
+            max_occlusion: 0.5,
+        }
+    }
+}
+
+/// Options of a liveness check over several frames.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct LivenessOptions {
+    /// Longest allowed time from the first frame to the last (default 500 ms).
+    pub max_span_ms: f64,
+    /// Geometric limits.
+    pub geometry: Thresholds,
+    /// Model limits.
+    pub models: ModelThresholds,
+    /// NOT_SAME_PERSON below this calibrated score between two frames (default 0.7, FAR 1e-3).
+    pub min_identity_score: f64,
+    /// REPLAYED_STILL below this mean absolute difference between consecutive aligned face
+    /// crops, in grey levels (0..255): a replayed still differs by nothing.
+    pub min_frame_difference: f64,
+    /// SCREEN_TEXTURE above this mean share of high-frequency texture energy.
+    pub max_high_frequency: f64,
+    /// The ID portrait must reach this calibrated score against the live face (default 0.7).
+    pub id_threshold: f64,
+}
+
+impl Default for LivenessOptions {
+    fn default() -> Self {
+        LivenessOptions {
+            max_span_ms: 500.0,
+            geometry: Thresholds::default(),
+            models: ModelThresholds::default(),
+            min_identity_score: 0.7,
+            min_frame_difference: 0.5,
+            max_high_frequency: sequence::SCREEN_HIGH_FREQUENCY,
+            id_threshold: crate::compare::DEFAULT_THRESHOLD,
+        }
+    }
+}

@@ -7,7 +7,9 @@ use image::RgbImage;
 
 use crate::detect::Face;
 use crate::error::{Error, Result};
-use crate::models::{load_plan, run_plan, verify, ColorOrder, EyeSpec, LivenessSpec, Plan};
+use crate::models::{
+    load_plan, run_plan, verify, ColorOrder, EyeSpec, LivenessSpec, Manifest, Plan,
+};
 
 /// Softmax of the single output row `plan` gives for `data`.
 fn probabilities(plan: &Plan, shape: [usize; 4], data: &[f32]) -> Result<Vec<f32>> {
@@ -160,5 +162,36 @@ impl EyeState {
             })?;
         }
         Ok(out)
+    }
+}
+
+/// The two classifiers, loaded together: a page that only compares photos loads neither.
+pub struct PassiveModels {
+    /// Passive anti-spoofing.
+    pub anti_spoof: AntiSpoof,
+    /// Eye state.
+    pub eyes: EyeState,
+}
+
+impl PassiveModels {
+    /// Loads both classifiers named in `manifest` from their bytes (hashes checked).
+    ///
+    /// # Errors
+    /// `UNKNOWN_MODEL` when the manifest lists no liveness or eye model;
+    /// `MODEL_HASH_MISMATCH`; `INFERENCE_FAILED`.
+    pub fn new(manifest: &Manifest, liveness: &[u8], eye: &[u8]) -> Result<Self> {
+        let missing = |what: &str| Error::UnknownModel {
+            name: format!("({what} model)"),
+            known: "none in this manifest".into(),
+        };
+        let live_spec = manifest
+            .liveness
+            .clone()
+            .ok_or_else(|| missing("liveness"))?;
+        let eye_spec = manifest.eye.clone().ok_or_else(|| missing("eye"))?;
+        Ok(PassiveModels {
+            anti_spoof: AntiSpoof::new(live_spec, liveness)?,
+            eyes: EyeState::new(eye_spec, eye)?,
+        })
     }
 }

@@ -7,49 +7,31 @@ use serde::Serialize;
 
 use crate::detect::Face;
 use crate::liveness::pose::{self, Pose};
-use crate::verifier::COMPETING_AREA;
+use crate::select;
 
-/// The OpenCV FR liveness codes veriface reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Code {
-    /// No face in the frame.
-    FaceNotFound,
-    /// Another face comparable in size to the largest.
-    TooManyFaces,
-    /// The face is too small a part of the frame: move closer.
-    FaceTooSmall,
-    /// The face fills the frame: move back.
-    FaceTooClose,
-    /// The face is near an edge of the frame: centre it.
-    FaceCloseToBorder,
-    /// Part of the face is outside the frame.
-    FaceCropped,
-    /// The head is turned, nodded or tilted too far: face the camera.
-    FaceAngleTooLarge,
-    /// Both eyes closed.
-    EyesClosed,
-    /// Something (a mask, a hand, a scarf) covers the lower face.
-    FaceIsOccluded,
-    /// The passive anti-spoofing model does not see a live face.
-    FaceNotLive,
-}
-
-impl Code {
-    /// The code as it appears in JSON and in the OpenCV FR liveness metadata.
-    pub fn name(self) -> &'static str {
-        match self {
-            Code::FaceNotFound => "FACE_NOT_FOUND",
-            Code::TooManyFaces => "TOO_MANY_FACES",
-            Code::FaceTooSmall => "FACE_TOO_SMALL",
-            Code::FaceTooClose => "FACE_TOO_CLOSE",
-            Code::FaceCloseToBorder => "FACE_CLOSE_TO_BORDER",
-            Code::FaceCropped => "FACE_CROPPED",
-            Code::FaceAngleTooLarge => "FACE_ANGLE_TOO_LARGE",
-            Code::EyesClosed => "EYES_CLOSED",
-            Code::FaceIsOccluded => "FACE_IS_OCCLUDED",
-            Code::FaceNotLive => "FACE_NOT_LIVE",
-        }
+crate::codes::codes! {
+    /// The OpenCV FR liveness codes veriface reports.
+    pub enum Code {
+        /// No face in the frame.
+        FaceNotFound = "FACE_NOT_FOUND",
+        /// Another face comparable in size to the largest.
+        TooManyFaces = "TOO_MANY_FACES",
+        /// The face is too small a part of the frame: move closer.
+        FaceTooSmall = "FACE_TOO_SMALL",
+        /// The face fills the frame: move back.
+        FaceTooClose = "FACE_TOO_CLOSE",
+        /// The face is near an edge of the frame: centre it.
+        FaceCloseToBorder = "FACE_CLOSE_TO_BORDER",
+        /// Part of the face is outside the frame.
+        FaceCropped = "FACE_CROPPED",
+        /// The head is turned, nodded or tilted too far: face the camera.
+        FaceAngleTooLarge = "FACE_ANGLE_TOO_LARGE",
+        /// Both eyes closed.
+        EyesClosed = "EYES_CLOSED",
+        /// Something (a mask, a hand, a scarf) covers the lower face.
+        FaceIsOccluded = "FACE_IS_OCCLUDED",
+        /// The passive anti-spoofing model does not see a live face.
+        FaceNotLive = "FACE_NOT_LIVE",
     }
 }
 
@@ -119,10 +101,7 @@ fn check(code: Code, value: f64, threshold: f64, passed: bool) -> Check {
 /// Runs the geometric checks on the faces found in a `width` x `height` frame. With no face only
 /// FACE_NOT_FOUND is reported: the others have nothing to measure.
 pub fn geometry(faces: &[Face], (width, height): (u32, u32), t: &Thresholds) -> Geometry {
-    let largest = faces
-        .iter()
-        .max_by(|a, b| a.bbox.area().total_cmp(&b.bbox.area()))
-        .cloned();
+    let largest = select::largest(faces).cloned();
     let mut checks = vec![check(
         Code::FaceNotFound,
         faces.len() as f64,
@@ -145,8 +124,7 @@ pub fn geometry(faces: &[Face], (width, height): (u32, u32), t: &Thresholds) -> 
         f64::from(b.y2),
     );
     let (bw, bh) = ((x2 - x1).max(0.0), (y2 - y1).max(0.0));
-    let floor = face.bbox.area() * COMPETING_AREA;
-    let competing = faces.iter().filter(|f| f.bbox.area() >= floor).count();
+    let competing = select::competing(faces);
     checks.push(check(
         Code::TooManyFaces,
         competing as f64,

@@ -99,7 +99,8 @@ async function run(page, button, timeout = 60000) {
   await page.waitForFunction(([r, e]) => Number(document.body.dataset.runs ?? 0) > r || Number(document.body.dataset.errors ?? 0) > e, before, { timeout });
   return page.evaluate(() => {
     const err = document.getElementById("error");
-    const s = window.veriface_demo.last;
+    // The last result as the package returned it: the page keeps it on the result section.
+    const s = JSON.parse(document.getElementById("results").dataset.result ?? "null");
     return {
       error: err.hidden ? null : { code: err.dataset.code, text: err.textContent },
       verdict: document.getElementById("verdict").textContent,

@@ -114,14 +114,11 @@ pub fn with_exif_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
 }
 
 /// Encoded images as liveness frames, with capture times (ms) for all or none.
-pub fn frames<'a>(
-    files: &'a [Vec<u8>],
-    times: Option<&[f64]>,
-) -> Vec<veriface::liveness::session::Frame<'a>> {
+pub fn frames<'a>(files: &'a [Vec<u8>], times: Option<&[f64]>) -> Vec<veriface::Frame<'a>> {
     files
         .iter()
         .enumerate()
-        .map(|(i, b)| veriface::liveness::session::Frame {
+        .map(|(i, b)| veriface::Frame {
             image: veriface::ImageInput::Encoded(b),
             timestamp_ms: times.and_then(|t| t.get(i).copied()),
         })

@@ -1,4 +1,4 @@
-//! Result types. These are veriface's own shapes; the vendor-shaped responses are built from them.
+//! What a compare or a detection returns.
 
 use serde::{Deserialize, Serialize};
 
@@ -75,7 +75,7 @@ pub struct Evidence {
     /// The detector's and embedder's model files.
     pub models: ModelHashes,
     /// How the face was chosen in each image, so a re-check chooses the same one.
-    pub face_policy: crate::verifier::FacePolicy,
+    pub face_policy: crate::select::FacePolicy,
 }
 
 /// SHA-256 of the model files a result was computed with.
@@ -116,7 +116,7 @@ pub struct CompareResult {
     /// The single-frame liveness checks on the first image's face, when asked for
     /// (`check_liveness`). Not part of what `verify-evidence` re-checks.
     #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
-    pub liveness: Option<crate::liveness::frame::FrameReport>,
+    pub liveness: Option<super::FrameReport>,
 }
 
 /// All faces found in one image.

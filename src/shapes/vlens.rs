@@ -8,9 +8,9 @@
 
 use serde::Serialize;
 
-use super::{to_value, Context, Failure, Response};
-use crate::liveness::session::LivenessResult;
-use crate::report::CompareResult;
+use super::{to_value, Context, Failure, Ids, Response};
+use crate::liveness::quality::Code;
+use crate::report::{CompareResult, LivenessResult};
 
 #[derive(Serialize)]
 pub(super) struct Envelope<D: Serialize> {
@@ -80,12 +80,8 @@ pub(super) struct Src {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct CompareData<'a> {
-    #[serde(rename = "transaction_id")]
-    transaction_id: &'a str,
-    #[serde(rename = "request_id")]
-    request_id: Option<&'a str>,
-    #[serde(rename = "client_transaction_id")]
-    client_transaction_id: Option<&'a str>,
+    #[serde(flatten)]
+    ids: Ids<'a>,
     is_matched: bool,
     dissimilarity: Option<f64>,
     threshold: Option<f64>,
@@ -124,27 +120,20 @@ fn liveness_services(r: &CompareResult) -> Services {
         services.spoofing.fake = Some(
             l.checks
                 .iter()
-                .any(|c| c.code == crate::liveness::quality::Code::FaceNotLive && !c.passed),
+                .any(|c| c.code == Code::FaceNotLive && !c.passed),
         );
     }
     services
 }
 
 pub(super) fn compare(outcome: &Result<CompareResult, Failure>, ctx: &Context) -> Response {
-    let ids = (
-        ctx.transaction_id.as_str(),
-        ctx.request_id.as_deref(),
-        ctx.client_transaction_id.as_deref(),
-    );
     match outcome {
         Ok(r) => Response {
             status: 200,
             body: to_value(&Envelope {
                 services: liveness_services(r),
                 data: CompareData {
-                    transaction_id: ids.0,
-                    request_id: ids.1,
-                    client_transaction_id: ids.2,
+                    ids: Ids::new(ctx),
                     is_matched: r.is_match,
                     dissimilarity: Some(r.dissimilarity),
                     threshold: Some(r.threshold),
@@ -169,9 +158,7 @@ pub(super) fn compare(outcome: &Result<CompareResult, Failure>, ctx: &Context) -
                 body: to_value(&Envelope {
                     services: services_for(Some(f)),
                     data: CompareData {
-                        transaction_id: ids.0,
-                        request_id: ids.1,
-                        client_transaction_id: ids.2,
+                        ids: Ids::new(ctx),
                         is_matched: false,
                         dissimilarity: None,
                         threshold: None,
@@ -202,12 +189,8 @@ struct LivenessEnvelope<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct LivenessData<'a> {
-    #[serde(rename = "transaction_id")]
-    transaction_id: &'a str,
-    #[serde(rename = "request_id")]
-    request_id: Option<&'a str>,
-    #[serde(rename = "client_transaction_id")]
-    client_transaction_id: Option<&'a str>,
+    #[serde(flatten)]
+    ids: Ids<'a>,
     is_verification_process_completed: bool,
     /// Live and, with an ID front, matching its portrait; `null` without an ID front.
     is_digital_identity_verified: Option<bool>,
@@ -222,9 +205,7 @@ struct LivenessData<'a> {
 /// failed, `data.isDigitalIdentityVerified` live and matching the ID front.
 pub(super) fn liveness(outcome: &Result<LivenessResult, Failure>, ctx: &Context) -> Response {
     let data = |completed: bool, verified: Option<bool>| LivenessData {
-        transaction_id: &ctx.transaction_id,
-        request_id: ctx.request_id.as_deref(),
-        client_transaction_id: ctx.client_transaction_id.as_deref(),
+        ids: Ids::new(ctx),
         is_verification_process_completed: completed,
         is_digital_identity_verified: verified,
         device_info: None,

@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use clap::Args;
 use serde::Serialize;
 use veriface::compare::similarity;
 use veriface::eval::{self, CalibrationFit, Pair};
@@ -18,11 +17,12 @@ use veriface::models::Metric;
 use veriface::report::Timings;
 use veriface::{FacePolicy, ImageInput};
 
-use crate::{active_manifest, load_verifier, read};
+use crate::context::{read, Context};
+use crate::output::out;
 
 /// Arguments of `eval lfw`.
-#[derive(Args)]
-pub struct LfwArgs {
+#[derive(clap::Args)]
+pub struct Args {
     /// Folder with pairs.txt and images/<name>/<name>_<NNNN>.jpg.
     dir: PathBuf,
     /// Print one JSON object instead of a table.
@@ -68,7 +68,8 @@ struct Report {
 }
 
 /// Runs the protocol and prints the report.
-pub fn run(models: &Path, embedder: Option<&str>, args: &LfwArgs) -> veriface::Result<()> {
+pub fn run(ctx: &Context, args: &Args) -> veriface::Result<bool> {
+    let embedder = ctx.embedder.as_deref();
     let text = String::from_utf8_lossy(&read(&args.dir.join("pairs.txt"))?).into_owned();
     let mut pairs = eval::parse_pairs(&text)?;
     if let Some(k) = args.folds {
@@ -85,9 +86,9 @@ pub fn run(models: &Path, embedder: Option<&str>, args: &LfwArgs) -> veriface::R
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .clamp(1, 16);
-    let embedded = embed_all(models, embedder, &args.dir, &keys, jobs)?;
+    let embedded = embed_all(ctx, &args.dir, &keys, jobs)?;
     // Ids and metric are manifest facts: no need to load a model for them.
-    let manifest = active_manifest()?;
+    let manifest = &ctx.manifest;
     let spec = manifest.embedder(embedder)?;
     let metric = spec.metric;
     let (detector_id, embedder_id) = (manifest.detector.file.id.clone(), spec.file.id.clone());
@@ -148,14 +149,14 @@ pub fn run(models: &Path, embedder: Option<&str>, args: &LfwArgs) -> veriface::R
         write_roc(path, &eval::roc(&genuine, &impostor), &report)?;
     }
     if args.json {
-        println!(
+        out!(
             "{}",
             serde_json::to_string(&report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
         );
     } else {
         print_table(&report);
     }
-    Ok(())
+    Ok(true)
 }
 
 struct Embedded {
@@ -165,8 +166,7 @@ struct Embedded {
 
 /// Embeds every image with `jobs` threads, each with its own verifier, printing progress.
 fn embed_all(
-    models: &Path,
-    embedder: Option<&str>,
+    ctx: &Context,
     dir: &Path,
     keys: &[(String, u32)],
     jobs: usize,
@@ -179,7 +179,7 @@ fn embed_all(
     std::thread::scope(|s| {
         for _ in 0..jobs {
             s.spawn(|| {
-                let mut v = match load_verifier(models, embedder) {
+                let mut v = match ctx.verifier() {
                     Ok(v) => v,
                     Err(e) => {
                         if let Ok(mut slot) = first_error.lock() {
@@ -286,25 +286,27 @@ fn write_failures(
 }
 
 fn print_table(r: &Report) {
-    println!("LFW verification, {} pairs, {} images", r.pairs, r.images);
-    println!("  embedder            {}", r.embedder);
-    println!(
+    out!("LFW verification, {} pairs, {} images", r.pairs, r.images);
+    out!("  embedder            {}", r.embedder);
+    out!(
         "  accuracy            {:.2}% +- {:.2}",
         r.accuracy * 100.0,
         r.accuracy_std * 100.0
     );
-    println!("  TAR at FAR 1e-3     {:.2}%", r.tar_at_far_1e3 * 100.0);
-    println!("  AUC                 {:.5}", r.auc);
-    println!(
+    out!("  TAR at FAR 1e-3     {:.2}%", r.tar_at_far_1e3 * 100.0);
+    out!("  AUC                 {:.5}", r.auc);
+    out!(
         "  no face             {} pairs ({} images)",
-        r.no_face, r.images_without_face
+        r.no_face,
+        r.images_without_face
     );
-    println!(
+    out!(
         "  per image           detect {:.1} ms, embed {:.1} ms",
-        r.mean_detect_ms, r.mean_embed_ms
+        r.mean_detect_ms,
+        r.mean_embed_ms
     );
     if let Some(c) = &r.calibration {
-        println!(
+        out!(
             "  calibration         slope {:.4}, center {:.4}, similarity at 0.7 {:.4} (FAR {} over {} comparisons)",
             c.slope, c.center, c.similarity_at_0_7, c.target_far, c.impostor_comparisons
         );

@@ -5,15 +5,13 @@
 
 use serde::Serialize;
 
-use super::{to_value, Context, Failure, Response};
-use crate::liveness::session::LivenessResult;
-use crate::report::CompareResult;
+use super::{to_value, Context, Failure, Ids, Response};
+use crate::report::{CompareResult, LivenessResult};
 
 #[derive(Serialize)]
 struct Body<'a, T: Serialize> {
-    transaction_id: &'a str,
-    request_id: Option<&'a str>,
-    client_transaction_id: Option<&'a str>,
+    #[serde(flatten)]
+    ids: Ids<'a>,
     timestamp: i64,
     #[serde(flatten)]
     result: Option<&'a T>,
@@ -54,9 +52,7 @@ fn respond<T: Serialize>(outcome: &Result<T, Failure>, ctx: &Context) -> Respons
     Response {
         status,
         body: to_value(&Body {
-            transaction_id: &ctx.transaction_id,
-            request_id: ctx.request_id.as_deref(),
-            client_transaction_id: ctx.client_transaction_id.as_deref(),
+            ids: Ids::new(ctx),
             timestamp: ctx.timestamp_ms.round() as i64,
             result,
             error,

@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use super::{fastapi_validation, to_value, Context, Failure, Response};
+use super::{fastapi, to_value, Context, Failure, Response};
 use crate::error::Error;
 use crate::report::CompareResult;
 
@@ -103,18 +103,6 @@ pub(super) fn compare(outcome: &Result<CompareResult, Failure>, _ctx: &Context) 
             | Error::TooLarge { .. }
             | Error::BadFrame { .. },
         )) => coded("ERR_BASE64_IMAGE_CANNOT_BE_DECODED", NOT_DECODED),
-        Err(Failure::Missing { field }) => {
-            fastapi_validation(Some(field), "Field required".into(), "missing")
-        }
-        Err(f @ Failure::Invalid { field, .. }) => {
-            fastapi_validation(Some(field), f.message(), "value_error")
-        }
-        Err(f @ Failure::Pipeline(Error::BadParameter { name, .. })) => {
-            fastapi_validation(Some(name), f.message(), "value_error")
-        }
-        Err(_) => Response {
-            status: 500,
-            body: serde_json::json!({ "detail": "Internal Server Error" }),
-        },
+        Err(f) => fastapi::request_error(f).unwrap_or_else(fastapi::internal_error),
     }
 }

@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use super::{fastapi_validation, to_value, Context, Failure, Response};
+use super::{fastapi, to_value, Context, Failure, Response};
 use crate::error::Error;
 use crate::report::CompareResult;
 
@@ -30,11 +30,6 @@ struct MatchData {
     #[serde(rename = "match")]
     is_match: bool,
     confidence: Option<f64>,
-}
-
-#[derive(Serialize)]
-struct Detail {
-    detail: &'static str,
 }
 
 pub(super) fn compare(outcome: &Result<CompareResult, Failure>, ctx: &Context) -> Response {
@@ -78,26 +73,14 @@ pub(super) fn compare(outcome: &Result<CompareResult, Failure>, ctx: &Context) -
                 Some("Unsupported file type, only .jpeg, .jpg, .png file formats are supported"),
             )),
         },
-        Err(Failure::Missing { field }) => {
-            fastapi_validation(Some(field), "Field required".into(), "missing")
-        }
-        Err(f @ Failure::Invalid { field, .. }) => {
-            fastapi_validation(Some(field), f.message(), "value_error")
-        }
-        Err(f @ Failure::Pipeline(Error::BadParameter { name, .. })) => {
-            fastapi_validation(Some(name), f.message(), "value_error")
-        }
-        Err(f) if f.status() >= 500 => Response {
-            status: 500,
-            body: to_value(&Detail {
-                detail: "Internal Server Error",
-            }),
-        },
-        Err(f) => {
+        Err(f) => fastapi::request_error(f).unwrap_or_else(|| {
+            if f.status() >= 500 {
+                return fastapi::internal_error();
+            }
             let field = f
                 .face_image()
                 .map(|which| if which == "first" { "file_a" } else { "file_b" });
-            fastapi_validation(field, f.message(), "value_error")
-        }
+            fastapi::validation(field, f.message(), "value_error")
+        }),
     }
 }

@@ -1,8 +1,9 @@
-//! Answers in the JSON shapes of the KYC vendors veriface replaces, so their clients switch with
-//! no rewrite: Vlens, Valify, Deepvue and the OpenCV FR server, plus veriface's own, richest
-//! shape. One module per vendor, each with the response bodies as `Serialize` structs whose field
-//! names are exactly those of the vendor's page (../shared/seeds), and [`handle`] which takes the
-//! vendor's own request body.
+//! Response shapes: results and errors in the JSON bodies of the KYC vendors veriface replaces,
+//! so their clients switch with no rewrite: Vlens, Valify, Deepvue and the OpenCV FR server, plus
+//! veriface's own, richest shape. One module per vendor, each with the response bodies as
+//! `Serialize` structs whose field names are exactly those of the vendor's page
+//! (../shared/seeds); [`fastapi`] holds the request-validation body two of them share. Taking the
+//! vendors' own request bodies is `crate::endpoints`.
 //!
 //! The core stays free of randomness and clocks: the transaction id (a UUID v4 from a
 //! cryptographic source) and the timestamp come in through [`Context`], from `crypto` in the
@@ -13,7 +14,7 @@
 //! each of them.
 
 mod deepvue;
-mod handle;
+mod fastapi;
 mod opencv;
 mod valify;
 mod veriface;
@@ -22,55 +23,34 @@ mod vlens;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::error::Error;
-use crate::liveness::session::LivenessResult;
-use crate::report::CompareResult;
+use crate::error::{Error, ErrorCode};
+use crate::report::{CompareResult, LivenessResult};
+use crate::select::FacePolicy;
 
-pub use handle::{endpoint_format, handle, Request};
-
-/// A vendor's response shape.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// Vlens `POST /v1/ocr/face/compare` (and `/v1/ocr/liveness/multi`).
-    Vlens,
-    /// Valify `POST /api/v1/face/match/`.
-    Valify,
-    /// Deepvue `POST /v1/facematch`.
-    Deepvue,
-    /// OpenCV FR server `POST /compare`.
-    Opencv,
-    /// veriface's own: everything the others say, and the evidence.
-    Veriface,
+crate::codes::codes! {
+    /// A vendor's response shape, by the name `--format` and the JS `format` option use.
+    pub enum Format {
+        /// Vlens `POST /v1/ocr/face/compare` (and `/v1/ocr/liveness/multi`).
+        Vlens = "vlens",
+        /// Valify `POST /api/v1/face/match/`.
+        Valify = "valify",
+        /// Deepvue `POST /v1/facematch`.
+        Deepvue = "deepvue",
+        /// OpenCV FR server `POST /compare`.
+        Opencv = "opencv",
+        /// veriface's own: everything the others say, and the evidence.
+        Veriface = "veriface",
+    }
 }
 
 impl Format {
-    /// Every format, in documentation order.
-    pub const ALL: [Format; 5] = [
-        Format::Vlens,
-        Format::Valify,
-        Format::Deepvue,
-        Format::Opencv,
-        Format::Veriface,
-    ];
-
-    /// The name used by `--format` and the JS `format` option.
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Vlens => "vlens",
-            Format::Valify => "valify",
-            Format::Deepvue => "deepvue",
-            Format::Opencv => "opencv",
-            Format::Veriface => "veriface",
-        }
-    }
-
     /// The face policy a compare in this shape uses unless the caller sets one: the largest face
     /// for Deepvue and OpenCV FR, whose pages define no error for several faces (and ID cards
     /// carry a second, small portrait); exactly one prominent face otherwise.
-    pub fn default_face_policy(self) -> crate::verifier::FacePolicy {
+    pub fn default_face_policy(self) -> FacePolicy {
         match self {
-            Format::Deepvue | Format::Opencv => crate::verifier::FacePolicy::Largest,
-            _ => crate::verifier::FacePolicy::Single,
+            Format::Deepvue | Format::Opencv => FacePolicy::Largest,
+            Format::Vlens | Format::Valify | Format::Veriface => FacePolicy::Single,
         }
     }
 
@@ -79,17 +59,8 @@ impl Format {
     /// # Errors
     /// `BAD_PARAMETER` for anything but the five names.
     pub fn parse(name: &str) -> Result<Format, Error> {
-        Format::ALL
-            .into_iter()
-            .find(|f| f.name() == name)
-            .ok_or_else(|| {
-                Error::bad_parameter(
-                    "format",
-                    format!(
-                        "unknown format `{name}`: use vlens, valify, deepvue, opencv or veriface"
-                    ),
-                )
-            })
+        name.parse()
+            .map_err(|reason| Error::bad_parameter("format", reason))
     }
 }
 
@@ -116,6 +87,25 @@ pub struct Context {
     pub timestamp_ms: f64,
     /// Message language.
     pub lang: Lang,
+}
+
+/// The ids Vlens and veriface bodies carry (`transaction_id`, and the client's own
+/// `request_id` and `client_transaction_id` echoed), flattened into each body.
+#[derive(Serialize)]
+struct Ids<'a> {
+    transaction_id: &'a str,
+    request_id: Option<&'a str>,
+    client_transaction_id: Option<&'a str>,
+}
+
+impl<'a> Ids<'a> {
+    fn new(ctx: &'a Context) -> Self {
+        Ids {
+            transaction_id: &ctx.transaction_id,
+            request_id: ctx.request_id.as_deref(),
+            client_transaction_id: ctx.client_transaction_id.as_deref(),
+        }
+    }
 }
 
 /// An HTTP-like answer: the status the vendor would send and the JSON body.
@@ -184,14 +174,18 @@ impl Failure {
         match self {
             Failure::Missing { .. } | Failure::Invalid { .. } => 400,
             Failure::NotLive { .. } => 422,
-            Failure::Pipeline(e) => match e {
-                Error::TooLarge { .. } => 413,
-                Error::UnsupportedFormat { .. } => 415,
-                Error::NoFace { .. } | Error::MultipleFaces { .. } => 422,
-                Error::ModelHashMismatch { .. }
-                | Error::UnknownModel { .. }
-                | Error::Inference { .. } => 500,
-                _ => 400,
+            Failure::Pipeline(e) => match e.kind() {
+                ErrorCode::ImageTooLarge => 413,
+                ErrorCode::UnsupportedFormat => 415,
+                ErrorCode::NoFace | ErrorCode::MultipleFaces => 422,
+                ErrorCode::ModelHashMismatch
+                | ErrorCode::UnknownModel
+                | ErrorCode::InferenceFailed => 500,
+                ErrorCode::EmptyInput
+                | ErrorCode::NotBase64
+                | ErrorCode::CorruptImage
+                | ErrorCode::BadFrame
+                | ErrorCode::BadParameter => 400,
             },
         }
     }
@@ -200,20 +194,12 @@ impl Failure {
     /// Valify `error_code`). Neither vendor publishes its own table on the pages mirrored, so
     /// these are veriface's, stable and listed in docs/vendors.md.
     pub fn numeric_code(&self) -> i64 {
-        match self.code() {
-            "EMPTY_INPUT" => 4001,
-            "NOT_BASE64" => 4002,
-            "UNSUPPORTED_FORMAT" => 4003,
-            "CORRUPT_IMAGE" => 4004,
-            "IMAGE_TOO_LARGE" => 4005,
-            "BAD_FRAME" => 4006,
-            "NO_FACE" => 4007,
-            "MULTIPLE_FACES" => 4008,
-            "BAD_PARAMETER" => 4009,
-            "NOT_LIVE" => 4010,
-            "MODEL_HASH_MISMATCH" => 5001,
-            "UNKNOWN_MODEL" => 5002,
-            _ => 5003,
+        match self {
+            Failure::Missing { .. } | Failure::Invalid { .. } => {
+                numeric_code(ErrorCode::BadParameter)
+            }
+            Failure::Pipeline(e) => numeric_code(e.kind()),
+            Failure::NotLive { .. } => NOT_LIVE_NUMERIC,
         }
     }
 
@@ -224,6 +210,27 @@ impl Failure {
             | Failure::Pipeline(Error::MultipleFaces { which, .. }) => Some(which),
             _ => None,
         }
+    }
+}
+
+/// Vlens's and Valify's `error_code` for a person found not live.
+pub const NOT_LIVE_NUMERIC: i64 = 4010;
+
+/// The numeric code of each error code: 4xxx the caller's, 5xxx the service's.
+pub fn numeric_code(code: ErrorCode) -> i64 {
+    match code {
+        ErrorCode::EmptyInput => 4001,
+        ErrorCode::NotBase64 => 4002,
+        ErrorCode::UnsupportedFormat => 4003,
+        ErrorCode::CorruptImage => 4004,
+        ErrorCode::ImageTooLarge => 4005,
+        ErrorCode::BadFrame => 4006,
+        ErrorCode::NoFace => 4007,
+        ErrorCode::MultipleFaces => 4008,
+        ErrorCode::BadParameter => 4009,
+        ErrorCode::ModelHashMismatch => 5001,
+        ErrorCode::UnknownModel => 5002,
+        ErrorCode::InferenceFailed => 5003,
     }
 }
 
@@ -317,34 +324,6 @@ pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
     )
 }
 
-/// FastAPI's request-validation body, which Deepvue and the OpenCV FR server answer with (422).
-#[derive(Serialize)]
-struct Validation {
-    detail: Vec<ValidationItem>,
-}
-
-#[derive(Serialize)]
-struct ValidationItem {
-    loc: Vec<String>,
-    msg: String,
-    #[serde(rename = "type")]
-    kind: &'static str,
-}
-
-/// `{ detail: [{ loc: ["body", field], msg, type }] }` with status 422; `field` None for the body
-/// as a whole.
-fn fastapi_validation(field: Option<&str>, msg: String, kind: &'static str) -> Response {
-    let mut loc = vec!["body".to_string()];
-    // A failure of the body as a whole is located at "body" alone.
-    loc.extend(field.filter(|f| *f != "body").map(str::to_string));
-    Response {
-        status: 422,
-        body: to_value(&Validation {
-            detail: vec![ValidationItem { loc, msg, kind }],
-        }),
-    }
-}
-
 /// Serialises a body struct. Serialising these plain structs cannot fail; the fallback keeps the
 /// signature total rather than panicking.
 fn to_value<T: Serialize>(body: &T) -> Value {
@@ -366,7 +345,7 @@ mod tests {
     #[test]
     fn format_names_round_trip() {
         for f in Format::ALL {
-            assert_eq!(Format::parse(f.name()), Ok(f));
+            assert_eq!(Format::parse(f.name()), Ok(*f));
         }
         assert_eq!(
             Format::parse("VLENS").map_err(|e| e.code()),

@@ -10,17 +10,18 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use clap::Args;
 use serde::Serialize;
-use veriface::liveness::frame::FrameReport;
-use veriface::liveness::session::{self, Frame, LivenessOptions};
-use veriface::{Error, ImageInput, Verifier};
+use veriface::eval::{self, Presentation as Judged};
+use veriface::liveness::quality::Code;
+use veriface::liveness::sequence::{SequenceCheck, DECISION_RULE};
+use veriface::{Error, Frame, FrameReport, ImageInput, LivenessOptions, Verifier};
 
-use crate::{load_passive, load_verifier, read, to_json};
+use crate::context::{read, Context};
+use crate::output::{self, out};
 
 /// Arguments of `eval liveness`.
-#[derive(Args)]
-pub struct LivenessArgs {
+#[derive(clap::Args)]
+pub struct Args {
     /// The eval folder (../shared/eval).
     dir: PathBuf,
     /// Print one JSON object: apcer, bpcer, acer, attacks, bona_fide, and every presentation.
@@ -124,8 +125,7 @@ fn still(
     let r = v.frame_report(
         ImageInput::Encoded(&bytes),
         true,
-        &Default::default(),
-        &Default::default(),
+        &LivenessOptions::default(),
     )?;
     cues.add(label == "bona_fide", &r);
     Ok(Presentation {
@@ -136,7 +136,7 @@ fn still(
         attack_detected: r
             .checks
             .iter()
-            .any(|c| c.code == veriface::liveness::quality::Code::FaceNotLive && !c.passed),
+            .any(|c| c.code == Code::FaceNotLive && !c.passed),
         live_mean: r.live.map(f64::from).unwrap_or_default(),
         failed: failed_codes(std::slice::from_ref(&r)),
     })
@@ -177,13 +177,8 @@ fn attack_type(label: &str, source: &str) -> String {
     }
 }
 
-pub fn run(
-    models_dir: &Path,
-    embedder: Option<&str>,
-    args: &LivenessArgs,
-) -> veriface::Result<bool> {
-    let mut v = load_verifier(models_dir, embedder)?;
-    load_passive(models_dir, &mut v)?;
+pub fn run(ctx: &Context, args: &Args) -> veriface::Result<bool> {
+    let mut v = ctx.liveness_verifier()?;
     let mut all = Vec::new();
     let mut cues = Cues::default();
     // Stills.
@@ -221,7 +216,7 @@ pub fn run(
                     timestamp_ms: Some(i as f64 * 1000.0 / fps),
                 })
                 .collect();
-            let r = session::check(&mut v, &input, None, &LivenessOptions::default())?;
+            let r = v.liveness(&input, None, &LivenessOptions::default())?;
             for f in &r.frames {
                 cues.add(kind_label == "bona_fide", f);
             }
@@ -246,71 +241,68 @@ pub fn run(
         }
         let _ = std::fs::remove_dir_all(tmp);
     }
-    // ISO/IEC 30107-3 figures.
-    let bona: Vec<&Presentation> = all.iter().filter(|p| p.label == "bona_fide").collect();
-    // BPCER counts bona fide presentations classified as attacks; those rejected only for
-    // capture quality (a turned head, closed eyes) are failures to acquire, counted apart.
-    let rejected = bona.iter().filter(|p| p.attack_detected).count();
-    let not_accepted = bona.iter().filter(|p| !p.accepted).count();
-    let mut attacks: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    for p in all.iter().filter(|p| p.label != "bona_fide") {
-        let e = attacks.entry(p.label.clone()).or_default();
-        e.0 += 1;
-        e.1 += usize::from(p.accepted);
-    }
-    let rate = |n: usize, d: usize| if d == 0 { 0.0 } else { n as f64 / d as f64 };
-    let apcer: BTreeMap<&String, f64> = attacks
+    // ISO/IEC 30107-3 figures. BPCER counts bona fide presentations classified as attacks;
+    // those rejected only for capture quality (a turned head, closed eyes) are failures to
+    // acquire, counted apart.
+    let judged: Vec<Judged<'_>> = all
         .iter()
-        .map(|(k, (n, a))| (k, rate(*a, *n)))
+        .map(|p| Judged {
+            attack: (p.label != "bona_fide").then_some(p.label.as_str()),
+            accepted: p.accepted,
+            attack_detected: p.attack_detected,
+        })
         .collect();
-    let bpcer = rate(rejected, bona.len());
-    let worst = apcer.values().copied().fold(0.0, f64::max);
-    let acer = (worst + bpcer) / 2.0;
+    let iso = eval::iso_rates(&judged);
+    let rate = |n: usize, d: usize| if d == 0 { 0.0 } else { n as f64 / d as f64 };
+    let (apcer, attacks, bpcer, acer) = (&iso.apcer, &iso.attacks, iso.bpcer, iso.acer);
+    let (rejected, not_accepted) = (iso.classified_as_attack, iso.not_accepted);
+    let bona = iso.bona_fide;
     if args.json {
         let report = serde_json::json!({
             "apcer": apcer,
             "bpcer": bpcer,
             "acer": acer,
             "attacks": attacks.iter().map(|(k, (n, a))| (k.clone(), serde_json::json!({ "presentations": n, "accepted": a }))).collect::<serde_json::Map<_, _>>(),
-            "bona_fide": { "presentations": bona.len(), "classified_as_attack": rejected, "not_accepted": not_accepted, "rejected_for_capture_quality": not_accepted - rejected },
-            "bona_fide_not_accepted_rate": rate(not_accepted, bona.len()),
+            "bona_fide": { "presentations": bona, "classified_as_attack": rejected, "not_accepted": not_accepted, "rejected_for_capture_quality": not_accepted - rejected },
+            "bona_fide_not_accepted_rate": rate(not_accepted, bona),
             "presentations": all,
-            "decision_rule": session::DECISION_RULE,
+            "decision_rule": DECISION_RULE,
             "frames": cues.summary(),
         });
-        println!("{}", to_json(&report));
+        output::json(&report);
     } else {
-        println!(
+        out!(
             "bona fide: {} presentations, {} classified as attacks: BPCER {:.3}; {} more rejected for capture quality only ({} of {} not accepted: {:.3})",
-            bona.len(),
+            bona,
             rejected,
             bpcer,
             not_accepted - rejected,
             not_accepted,
-            bona.len(),
-            rate(not_accepted, bona.len())
+            bona,
+            rate(not_accepted, bona)
         );
-        for (k, (n, a)) in &attacks {
-            println!(
+        for (k, (n, a)) in attacks {
+            out!(
                 "attack {k}: {n} presentations, {a} accepted: APCER {:.3}",
                 rate(*a, *n)
             );
         }
-        println!("ACER {acer:.3} (worst APCER and BPCER averaged)");
+        out!("ACER {acer:.3} (worst APCER and BPCER averaged)");
         let c = cues.summary();
-        println!(
+        out!(
             "per frame ({} bona fide, {} attack frames): AUC of p(live) {:.3}, of low high-frequency energy {:.3}",
             c.bona_fide_frames, c.attack_frames, c.auc_live, c.auc_texture
         );
         for (code, (b, a)) in &c.failures {
-            println!("  {code:<22} fails on {b} bona fide, {a} attack frames");
+            out!("  {code:<22} fails on {b} bona fide, {a} attack frames");
         }
-        println!(
+        out!(
             "per video window ({} bona fide, {} attack):",
-            c.bona_fide_windows, c.attack_windows
+            c.bona_fide_windows,
+            c.attack_windows
         );
         for (code, (b, a)) in &c.sequence_failures {
-            println!("  {code:<22} fails on {b} bona fide, {a} attack windows");
+            out!("  {code:<22} fails on {b} bona fide, {a} attack windows");
         }
     }
     Ok(true)
@@ -367,7 +359,7 @@ impl Cues {
         }
     }
 
-    fn add_sequence(&mut self, bona_fide: bool, checks: &[session::SequenceCheck]) {
+    fn add_sequence(&mut self, bona_fide: bool, checks: &[SequenceCheck]) {
         if bona_fide {
             self.windows.0 += 1;
         } else {
@@ -390,34 +382,12 @@ impl Cues {
         CueSummary {
             bona_fide_frames: self.frames.0,
             attack_frames: self.frames.1,
-            auc_live: auc(&self.live),
-            auc_texture: auc(&self.texture),
+            auc_live: eval::auc_labelled(&self.live),
+            auc_texture: eval::auc_labelled(&self.texture),
             failures: self.failures.clone(),
             bona_fide_windows: self.windows.0,
             attack_windows: self.windows.1,
             sequence_failures: self.sequence_failures.clone(),
         }
     }
-}
-
-/// Area under the ROC curve: the share of (bona fide, attack) pairs ordered correctly, ties half.
-fn auc(values: &[(bool, f64)]) -> f64 {
-    let pos: Vec<f64> = values.iter().filter(|v| v.0).map(|v| v.1).collect();
-    let neg: Vec<f64> = values.iter().filter(|v| !v.0).map(|v| v.1).collect();
-    if pos.is_empty() || neg.is_empty() {
-        return 0.0;
-    }
-    let mut wins = 0.0;
-    for p in &pos {
-        for n in &neg {
-            wins += if p > n {
-                1.0
-            } else if p == n {
-                0.5
-            } else {
-                0.0
-            };
-        }
-    }
-    wins / (pos.len() * neg.len()) as f64
 }

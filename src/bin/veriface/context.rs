@@ -1,0 +1,95 @@
+//! What every subcommand shares: where the models are, which manifest and embedder are in force,
+//! and how to read a file. Built once from the global flags and passed in; no global state.
+
+use std::path::{Path, PathBuf};
+
+use veriface::models::{FileSpec, Manifest};
+use veriface::{Error, ModelBytes, Result, Verifier};
+
+/// The global options, resolved.
+pub struct Context {
+    /// The folder holding the model files.
+    pub models_dir: PathBuf,
+    /// The manifest in force: `--manifest`, else the built-in one.
+    pub manifest: Manifest,
+    /// `--model`: the embedder id, if given.
+    pub embedder: Option<String>,
+}
+
+impl Context {
+    /// Resolves the global flags.
+    ///
+    /// # Errors
+    /// `BAD_PARAMETER` for an unreadable or malformed `--manifest`.
+    pub fn new(
+        models: Option<PathBuf>,
+        manifest: Option<&Path>,
+        embedder: Option<String>,
+    ) -> Result<Self> {
+        let manifest = match manifest {
+            Some(path) => serde_json::from_slice(&read(path)?).map_err(|e| {
+                Error::bad_parameter("--manifest", format!("{}: {e}", path.display()))
+            })?,
+            None => Manifest::builtin()?,
+        };
+        Ok(Context {
+            // models/ of the source tree this binary was built from, unless told otherwise.
+            models_dir: models
+                .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models")),
+            manifest,
+            embedder,
+        })
+    }
+
+    /// A verifier with the detector and the `--model` embedder.
+    ///
+    /// # Errors
+    /// Reading the files; the verifier's own load errors.
+    pub fn verifier(&self) -> Result<Verifier> {
+        self.verifier_with(self.embedder.as_deref())
+    }
+
+    /// A verifier with the detector and the embedder `id` (the manifest's default for `None`).
+    ///
+    /// # Errors
+    /// Reading the files; the verifier's own load errors.
+    pub fn verifier_with(&self, id: Option<&str>) -> Result<Verifier> {
+        let spec = self.manifest.embedder(id)?;
+        let detector = self.model(&self.manifest.detector.file)?;
+        let embedder = self.model(&spec.file)?;
+        Verifier::with_manifest(
+            self.manifest.clone(),
+            ModelBytes {
+                detector: &detector,
+                embedder: &embedder,
+            },
+            id,
+        )
+    }
+
+    /// A verifier with the eye-state and anti-spoofing classifiers loaded too.
+    ///
+    /// # Errors
+    /// As [`Context::verifier`]; `UNKNOWN_MODEL` when the manifest lists no liveness models.
+    pub fn liveness_verifier(&self) -> Result<Verifier> {
+        let mut v = self.verifier()?;
+        let file = |spec: Option<&FileSpec>| match spec {
+            Some(f) => self.model(f),
+            None => Ok(Vec::new()),
+        };
+        let live = file(self.manifest.liveness.as_ref().map(|l| &l.file))?;
+        let eye = file(self.manifest.eye.as_ref().map(|e| &e.file))?;
+        v.load_passive(&live, &eye)?;
+        Ok(v)
+    }
+
+    fn model(&self, spec: &FileSpec) -> Result<Vec<u8>> {
+        read(&self.models_dir.join(&spec.file))
+    }
+}
+
+/// Reads a file, turning I/O failures into a `BAD_PARAMETER` that names the path.
+pub fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path)
+        .map_err(|e| Error::bad_parameter("path", format!("cannot read {}: {e}", path.display())))
+}
