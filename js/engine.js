@@ -19,7 +19,7 @@ const PACKAGED = {
   "faceplugin_fr_feature_fp16.onnx": new URL("../models/faceplugin_fr_feature_fp16.onnx", import.meta.url),
   "dlib_resnet_v1.onnx": new URL("../models/dlib_resnet_v1.onnx", import.meta.url),
   "dlib_resnet_v1_fp16.onnx": new URL("../models/dlib_resnet_v1_fp16.onnx", import.meta.url),
-  "faceplugin_fr_liveness.onnx": new URL("../models/faceplugin_fr_liveness.onnx", import.meta.url),
+  "minifasnet_v2_2.7.onnx": new URL("../models/minifasnet_v2_2.7.onnx", import.meta.url),
   "faceplugin_fr_eye.onnx": new URL("../models/faceplugin_fr_eye.onnx", import.meta.url),
 };
 

@@ -53,7 +53,7 @@ pub mod wasm;
 pub use crate::error::{Error, ErrorCode, Result};
 pub use crate::image::{ImageInput, Limits};
 pub use crate::liveness::LivenessOptions;
-pub use crate::pipeline::{CompareOptions, Frame, ModelBytes, Verifier};
+pub use crate::pipeline::{CompareOptions, Frame, ModelBytes, Pass, Verifier};
 pub use crate::report::{
     CompareResult, DetectResult, Evidence, FaceReport, FrameReport, LivenessResult,
 };

@@ -11,7 +11,7 @@ use crate::endpoints::{self, Request};
 use crate::models::Manifest;
 use crate::request::{self, CompareRequest, ImageSource, LivenessRequest, QualityRequest};
 use crate::shapes::{self, Context, Failure};
-use crate::{Error, ModelBytes};
+use crate::{Error, ModelBytes, Pass};
 
 #[wasm_bindgen]
 extern "C" {
@@ -130,16 +130,19 @@ impl Verifier {
     }
 
     /// `{ image, models }` ([`QualityRequest`]): the single-frame checks on one camera frame;
-    /// `models: false` runs only what needs no model but the detector, for live guidance.
+    /// `models: false` is the guidance pass (no anti-spoofing model, margins on every limit).
     pub fn quality(&mut self, request: JsValue) -> Result<JsValue, JsValue> {
         let request: QualityRequest = from_js(request)?;
-        let models = request
+        // The full pass when the liveness models are loaded, unless `models: false` asks for the
+        // guidance pass.
+        let full = request
             .models
             .unwrap_or_else(|| self.inner.passive().is_some());
+        let pass = if full { Pass::Full } else { Pass::Guidance };
         let image = request::required(&request.image, "image").map_err(js_error)?;
         let report = self
             .inner
-            .frame_report(image, models, &Default::default())
+            .frame_report(image, pass, &Default::default())
             .map_err(js_error)?;
         to_js(&report)
     }

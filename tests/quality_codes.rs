@@ -6,7 +6,7 @@ mod common;
 
 use image::{imageops, Rgb, RgbImage};
 use veriface::liveness::quality::Code;
-use veriface::{ImageInput, LivenessOptions};
+use veriface::{ImageInput, LivenessOptions, Pass};
 
 /// The codes that fail on `img`: in the guidance pass (`models` false: the detector at 320,
 /// what a page runs on every camera frame) or the full pass with the eye and anti-spoofing
@@ -16,7 +16,7 @@ fn failed_in(v: &mut veriface::Verifier, img: &RgbImage, models: bool) -> Vec<Co
     let g = v
         .frame_report(
             ImageInput::Encoded(&png),
-            models,
+            if models { Pass::Full } else { Pass::Guidance },
             &LivenessOptions::default(),
         )
         .expect("quality runs");
@@ -217,7 +217,7 @@ fn eye_occlusion_and_liveness_codes_fire_on_inputs_built_to_trigger_them() {
     let r = v
         .frame_report(
             ImageInput::Encoded(&print),
-            true,
+            Pass::Full,
             &LivenessOptions::default(),
         )
         .expect("runs");

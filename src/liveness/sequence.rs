@@ -56,7 +56,7 @@ pub const SCREEN_TEXTURE_DECISIVE: bool = false;
 pub const PLANAR_RESIDUAL: f64 = 0.02;
 
 /// The rule [`decide`] applies, stated in every result.
-pub const DECISION_RULE: &str = "live when every frame passes every check but FACE_NOT_LIVE, the mean probability of a live face over the frames reaches the FACE_NOT_LIVE limit, and the decisive sequence checks pass: one person in every frame (NOT_SAME_PERSON) and no two consecutive frames one still picture (REPLAYED_STILL); PLANAR_MOTION_ONLY and SCREEN_TEXTURE are reported, not decisive. Measured with `veriface eval liveness` (docs/liveness.md); not a certified presentation-attack detector";
+pub const DECISION_RULE: &str = "live when (1) the mean probability of a live face over the frames (MiniFASNetV2 anti-spoofing) reaches the FACE_NOT_LIVE limit, (2) the decisive sequence checks pass: one person in every frame (NOT_SAME_PERSON) and no two consecutive frames one still picture (REPLAYED_STILL), and (3) no capture check (face found, alone, size, distance, border, cropping, head angle, occlusion, eyes open) fails on more than half of the frames: a blink or a glance on one frame of three is a live person's. PLANAR_MOTION_ONLY and SCREEN_TEXTURE are reported, not decisive. Limits chosen on dev data (`veriface eval liveness`, docs/liveness.md); not a certified presentation-attack detector";
 
 /// One frame's face as the sequence checks see it.
 #[derive(Debug, Clone, Copy)]
@@ -152,16 +152,33 @@ pub fn decide(
     } else {
         0.0
     };
-    let frames_pass = frames.iter().all(|(checks, _)| {
-        checks
-            .iter()
-            .all(|c| c.passed || c.code == Code::FaceNotLive)
-    });
     let presentation_attack =
         live_mean < options.models.min_live || sequence.iter().any(|c| !c.passed && c.decisive);
     Decision {
-        is_live: frames_pass && !presentation_attack,
+        is_live: capture_failures(frames).is_empty() && !presentation_attack,
         live_mean,
         presentation_attack,
     }
+}
+
+/// The capture checks (every frame check but FACE_NOT_LIVE, which the mean decides) that fail on
+/// more than half of the frames, in check order.
+pub fn capture_failures(frames: &[(&[Check], Option<f32>)]) -> Vec<Code> {
+    let mut counts: Vec<(Code, usize)> = Vec::new();
+    for (checks, _) in frames {
+        for c in checks
+            .iter()
+            .filter(|c| !c.passed && c.code != Code::FaceNotLive)
+        {
+            match counts.iter_mut().find(|(code, _)| *code == c.code) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((c.code, 1)),
+            }
+        }
+    }
+    counts
+        .into_iter()
+        .filter(|(_, n)| 2 * n > frames.len())
+        .map(|(code, _)| code)
+        .collect()
 }

@@ -2,7 +2,7 @@
 
 use image::RgbImage;
 
-use super::{Embedded, Verifier};
+use super::{Embedded, Pass, Verifier};
 use crate::compare::{score, similarity, DEFAULT_THRESHOLD};
 use crate::detect::Face;
 use crate::error::{Error, Result};
@@ -147,7 +147,7 @@ impl Verifier {
         timings.decode_ms = self.now() - start;
         let (ea, liveness) = if options.check_liveness {
             // One detector pass serves both the checks and the face to embed.
-            let report = self.frame_checks(&image_a, true, &Default::default())?;
+            let report = self.frame_checks(&image_a, Pass::Full, &Default::default())?;
             timings.detect_ms += report.timings.detect_ms;
             timings.liveness_ms += report.timings.liveness_ms;
             let faces: Vec<Face> = report.subject.iter().cloned().collect();

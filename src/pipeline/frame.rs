@@ -9,28 +9,40 @@ use super::{Verifier, GUIDANCE_SIDE};
 use crate::detect::Face;
 use crate::error::Result;
 use crate::image::ImageInput;
-use crate::liveness::passive::PassiveModels;
+use crate::liveness::passive::{AntiSpoof, EyeState};
 use crate::liveness::quality::{self, Check, Code};
 use crate::liveness::{texture, LivenessOptions};
 use crate::report::{FaceReport, FrameReport, Timings};
 
+/// Which checks a frame gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    /// Every check at full detector resolution, the anti-spoofing model included: what a
+    /// liveness decision uses.
+    Full,
+    /// What a page runs on every camera frame to guide the user: the detector at a quarter of
+    /// the pixels, the eye-state model when it is loaded (1 ms), no anti-spoofing model, and
+    /// every limit tightened by a margin ([`LivenessOptions::guidance`]) so that a frame the
+    /// guidance calls good passes the full pass's capture checks too.
+    Guidance,
+}
+
 impl Verifier {
-    /// Every single-frame check for one image (face found, alone, size, distance, border,
-    /// cropping, head angle, occlusion; with `use_models`, eyes open and the passive
-    /// anti-spoofing score), each with its value, threshold and verdict. `limits` supplies the
-    /// geometric and model limits.
+    /// The single-frame checks for one image (face found, alone, size, distance, border,
+    /// cropping, head angle, occlusion, eyes open; in the full pass the passive anti-spoofing
+    /// score too), each with its value, threshold and verdict. `limits` supplies the limits.
     ///
     /// # Errors
-    /// Decoding errors; `UNKNOWN_MODEL` for `use_models` before [`Verifier::load_passive`];
+    /// Decoding errors; `UNKNOWN_MODEL` for the full pass before [`Verifier::load_passive`];
     /// `INFERENCE_FAILED`.
     pub fn frame_report(
         &mut self,
         input: ImageInput<'_>,
-        use_models: bool,
+        pass: Pass,
         limits: &LivenessOptions,
     ) -> Result<FrameReport> {
         let image = self.decode(input)?;
-        self.frame_checks(&image, use_models, limits)
+        self.frame_checks(&image, pass, limits)
     }
 
     /// [`Verifier::frame_report`] on an image already decoded.
@@ -40,30 +52,38 @@ impl Verifier {
     pub fn frame_checks(
         &mut self,
         image: &RgbImage,
-        use_models: bool,
+        pass: Pass,
         limits: &LivenessOptions,
     ) -> Result<FrameReport> {
-        if use_models {
+        if pass == Pass::Full {
             self.require_passive()?;
         }
         let t0 = self.now();
-        // Without the models this is the guidance pass run on every camera frame: the detector
-        // at a quarter of the pixels (docs/liveness.md has what it costs in accuracy). A face
-        // too small to be seen there gets the full pass, so that the user hears "move closer"
-        // rather than "no face".
-        let faces = if use_models {
-            self.detector.detect(image)?
-        } else {
-            match self.detector.detect_at(image, GUIDANCE_SIDE)? {
+        // The guidance pass runs on every camera frame: the detector at a quarter of the pixels
+        // (docs/liveness.md has what it costs). A face too small to be seen there gets the full
+        // resolution, so that the user hears "move closer" rather than "no face".
+        let faces = match pass {
+            Pass::Full => self.detector.detect(image)?,
+            Pass::Guidance => match self.detector.detect_at(image, GUIDANCE_SIDE)? {
                 faces if faces.is_empty() => self.detector.detect(image)?,
                 faces => faces,
-            }
+            },
         };
         let t1 = self.now();
-        let models = if use_models {
-            self.passive.as_ref()
-        } else {
-            None
+        let guidance_limits;
+        let limits = match pass {
+            Pass::Full => limits,
+            Pass::Guidance => {
+                guidance_limits = limits.guidance();
+                &guidance_limits
+            }
+        };
+        let models = Models {
+            eyes: self.passive.as_ref().map(|m| &m.eyes),
+            anti_spoof: match pass {
+                Pass::Full => self.passive.as_ref().map(|m| &m.anti_spoof),
+                Pass::Guidance => None,
+            },
         };
         let mut report = assemble(image, &faces, models, limits)?;
         let t2 = self.now();
@@ -77,12 +97,19 @@ impl Verifier {
     }
 }
 
-/// Runs every single-frame check on `faces` found in `image`. Without `models`, only the checks
-/// that need no model run (geometry and occlusion).
+/// The classifiers a pass runs.
+#[derive(Clone, Copy)]
+struct Models<'a> {
+    eyes: Option<&'a EyeState>,
+    anti_spoof: Option<&'a AntiSpoof>,
+}
+
+/// Runs the single-frame checks on `faces` found in `image`: geometry and occlusion always, and
+/// the classifiers given.
 fn assemble(
     image: &RgbImage,
     faces: &[Face],
-    models: Option<&PassiveModels>,
+    models: Models<'_>,
     limits: &LivenessOptions,
 ) -> Result<FrameReport> {
     let dims = image.dimensions();
@@ -102,8 +129,8 @@ fn assemble(
         }
         high_frequency = texture::high_frequency_energy(image, face);
     }
-    if let (Some(face), Some(models)) = (&g.face, models) {
-        let eyes = models.eyes.open_probabilities(image, face)?;
+    if let (Some(face), Some(model)) = (&g.face, models.eyes) {
+        let eyes = model.open_probabilities(image, face)?;
         let open = f64::from(eyes[0].max(eyes[1]));
         checks.push(Check {
             code: Code::EyesClosed,
@@ -111,14 +138,16 @@ fn assemble(
             threshold: m.min_eye_open,
             passed: open >= m.min_eye_open,
         });
-        let p = models.anti_spoof.live_probability(image, face)?;
+        eyes_open = Some(eyes);
+    }
+    if let (Some(face), Some(model)) = (&g.face, models.anti_spoof) {
+        let p = model.live_probability(image, face)?;
         checks.push(Check {
             code: Code::FaceNotLive,
             value: f64::from(p),
             threshold: m.min_live,
             passed: f64::from(p) >= m.min_live,
         });
-        eyes_open = Some(eyes);
         live = Some(p);
     }
     Ok(FrameReport {

@@ -2,7 +2,7 @@
 //! checks on each, the sequence checks, the decision, and with an ID front the match of the live
 //! face against its portrait.
 
-use super::{Embedded, Verifier};
+use super::{Embedded, Pass, Verifier};
 use crate::error::{Error, Result};
 use crate::image::ImageInput;
 use crate::liveness::sequence::{self, FaceTrack, DECISION_RULE};
@@ -51,7 +51,7 @@ impl Verifier {
                 (self.decode(f.image)?, String::new())
             };
             timings.decode_ms += self.now() - t0;
-            let report = self.frame_checks(&image, true, options)?;
+            let report = self.frame_checks(&image, Pass::Full, options)?;
             timings.detect_ms += report.timings.detect_ms;
             timings.liveness_ms += report.timings.liveness_ms;
             // The subject the checks chose (the largest face) is the one embedded: no second

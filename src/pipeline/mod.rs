@@ -23,6 +23,7 @@ use crate::models::{sha256_hex, verify, Manifest};
 use crate::report::{FaceReport, ModelIds};
 
 pub use compare::CompareOptions;
+pub use frame::Pass;
 pub use liveness::Frame;
 
 /// A monotonic clock in milliseconds. Injected because `std::time::Instant` panics on

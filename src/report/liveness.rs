@@ -6,7 +6,7 @@ use super::{CompareResult, FaceReport, Timings};
 use crate::detect::Face;
 use crate::liveness::pose::Pose;
 use crate::liveness::quality::{Check, Code};
-use crate::liveness::sequence::SequenceCheck;
+use crate::liveness::sequence::{self, SequenceCheck};
 
 /// One frame's report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -74,9 +74,9 @@ pub struct LivenessResult {
 }
 
 impl LivenessResult {
-    /// Why the result is not live: every failed frame check (in check order, once each), then
-    /// FACE_NOT_LIVE when the mean probability of a live face fell short, then the decisive
-    /// sequence checks that failed. Empty for a live result.
+    /// Why the result is not live: the capture checks that failed on more than half of the
+    /// frames (in check order), then FACE_NOT_LIVE when the mean probability of a live face fell
+    /// short, then the decisive sequence checks that failed. Empty for a live result.
     pub fn failed_codes(&self) -> Vec<&'static str> {
         let mut out: Vec<&'static str> = Vec::new();
         let mut push = |name: &'static str| {
@@ -84,10 +84,13 @@ impl LivenessResult {
                 out.push(name);
             }
         };
-        for code in self.frames.iter().flat_map(FrameReport::failed) {
-            if code != Code::FaceNotLive {
-                push(code.name());
-            }
+        let frames: Vec<_> = self
+            .frames
+            .iter()
+            .map(|f| (f.checks.as_slice(), f.live))
+            .collect();
+        for code in sequence::capture_failures(&frames) {
+            push(code.name());
         }
         if self
             .frames

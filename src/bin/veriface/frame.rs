@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use veriface::{ImageInput, LivenessOptions, Result};
+use veriface::{ImageInput, LivenessOptions, Pass, Result};
 
 use crate::context::{read, Context};
 use crate::output;
@@ -16,24 +16,25 @@ pub struct Args {
     /// Print each full report as JSON (one line per image when there are several).
     #[arg(long)]
     json: bool,
-    /// Only the checks that need no model besides the detector (what a page runs on every
-    /// camera frame to guide the user).
+    /// The guidance pass a page runs on every camera frame: the detector at 320 px, no
+    /// anti-spoofing model, every limit tightened by a margin (the eye model runs when loaded).
     #[arg(long)]
     no_models: bool,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<bool> {
-    let mut v = if args.no_models {
-        ctx.verifier()?
-    } else {
-        ctx.liveness_verifier()?
-    };
+    let mut v = ctx.liveness_verifier()?;
     let mut all_passed = true;
     for image in &args.images {
         let bytes = read(image)?;
+        let pass = if args.no_models {
+            Pass::Guidance
+        } else {
+            Pass::Full
+        };
         let r = v.frame_report(
             ImageInput::Encoded(&bytes),
-            !args.no_models,
+            pass,
             &LivenessOptions::default(),
         )?;
         all_passed &= r.passed;

@@ -5,8 +5,10 @@
 
 mod compare;
 mod context;
+mod dataset;
 mod detect;
 mod draw;
+mod eval_eyes;
 mod eval_lfw;
 mod eval_liveness;
 mod frame;
@@ -72,6 +74,8 @@ enum EvalCommand {
     Lfw(eval_lfw::Args),
     /// Liveness over labelled data: APCER per attack type, BPCER, ACER (ISO/IEC 30107-3).
     Liveness(eval_liveness::Args),
+    /// EYES_CLOSED over faces labelled closed and live.
+    Eyes(eval_eyes::Args),
 }
 
 fn main() -> ExitCode {
@@ -90,6 +94,9 @@ fn main() -> ExitCode {
             Command::Eval {
                 which: EvalCommand::Liveness(args),
             } => eval_liveness::run(&ctx, &args),
+            Command::Eval {
+                which: EvalCommand::Eyes(args),
+            } => eval_eyes::run(&ctx, &args),
         }
     });
     match outcome {
