@@ -93,25 +93,56 @@ pub fn handle(verifier: &mut Verifier, request: Request<'_>, mut ctx: Context) -
         };
     };
     let format = endpoint.format();
-    let Some(body) = request.body.as_object() else {
-        let failure = Failure::Invalid {
-            field: "body".into(),
-            reason: "the request body must be a JSON object".into(),
-        };
-        return compare_response(format, &Err(failure), &ctx);
-    };
-    let fields = Fields(body);
-    fields.apply_context(format, &mut ctx);
-    match endpoint {
-        Endpoint::Compare(_) => {
-            let outcome = compare(verifier, format, &fields);
+    if let Some(body) = request.body.as_object() {
+        Fields(body).apply_context(format, &mut ctx);
+    }
+    match (endpoint, parse(endpoint, request.body)) {
+        (Endpoint::Compare(_), Ok(Parsed::Compare(request))) => {
+            let outcome = run_compare(verifier, &request);
             compare_response(format, &outcome, &ctx)
         }
-        Endpoint::Liveness(_) => {
-            let outcome = liveness(verifier, format, &fields);
+        (_, Ok(Parsed::Liveness(request))) => {
+            let outcome = run_liveness(verifier, &request);
             liveness_response(format, &outcome, &ctx)
         }
+        (Endpoint::Liveness(_), Ok(Parsed::Compare(_))) => {
+            let failure = Failure::Invalid {
+                field: "body".into(),
+                reason: "a liveness endpoint takes frames".into(),
+            };
+            liveness_response(format, &Err(failure), &ctx)
+        }
+        (Endpoint::Compare(_), Err(failure)) => compare_response(format, &Err(failure), &ctx),
+        (Endpoint::Liveness(_), Err(failure)) => liveness_response(format, &Err(failure), &ctx),
     }
+}
+
+/// A vendor body read into veriface's own typed request, before any model runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Parsed {
+    /// A compare.
+    Compare(CompareRequest),
+    /// A liveness check.
+    Liveness(LivenessRequest),
+}
+
+/// Reads a vendor request body for `endpoint` into a typed request: every field checked, no
+/// model run. What [`handle`] does first, and what a fuzzer can drive at full speed.
+///
+/// # Errors
+/// The vendor's request failures: a missing or ill-typed field, a body that is no object.
+pub fn parse(endpoint: Endpoint, body: &Value) -> Result<Parsed, Failure> {
+    let Some(body) = body.as_object() else {
+        return Err(Failure::Invalid {
+            field: "body".into(),
+            reason: "the request body must be a JSON object".into(),
+        });
+    };
+    let fields = Fields(body);
+    Ok(match endpoint {
+        Endpoint::Compare(format) => Parsed::Compare(compare_request(format, &fields)?),
+        Endpoint::Liveness(format) => Parsed::Liveness(liveness_request(format, &fields)?),
+    })
 }
 
 /// The ids a client may send (echoed back, as the vendor does) and Valify's language.
@@ -192,12 +223,8 @@ impl<'de> serde::Deserializer<'de> for MapBody<'de> {
     }
 }
 
-/// A compare body in `format` as a typed request, run.
-fn compare(
-    verifier: &mut Verifier,
-    format: Format,
-    f: &Fields<'_>,
-) -> Result<CompareResult, Failure> {
+/// A compare body in `format` as a typed request.
+fn compare_request(format: Format, f: &Fields<'_>) -> Result<CompareRequest, Failure> {
     let request = match format {
         Format::Veriface => f.typed::<CompareRequest>()?,
         Format::Vlens => CompareRequest {
@@ -248,10 +275,16 @@ fn compare(
         }
     };
     // The shape's own default face policy, unless the request chose one.
-    let request = CompareRequest {
+    Ok(CompareRequest {
         format: Some(format),
         ..request
-    };
+    })
+}
+
+fn run_compare(
+    verifier: &mut Verifier,
+    request: &CompareRequest,
+) -> Result<CompareResult, Failure> {
     let options = request.options()?;
     let (a, b) = request.images()?;
     Ok(verifier.compare(a, b, &options)?)
@@ -261,12 +294,8 @@ fn compare(
 /// (optional: without it there is no identity to verify, and `isDigitalIdentityVerified` is
 /// null). veriface liveness: the typed request (`frames`, `timestamps`, `id_front`,
 /// `max_span_ms`).
-fn liveness(
-    verifier: &mut Verifier,
-    format: Format,
-    f: &Fields<'_>,
-) -> Result<LivenessResult, Failure> {
-    let request = if format == Format::Vlens {
+fn liveness_request(format: Format, f: &Fields<'_>) -> Result<LivenessRequest, Failure> {
+    Ok(if format == Format::Vlens {
         let mut frames = Vec::new();
         for i in 1..=5 {
             let key = format!("face_{i}");
@@ -286,7 +315,13 @@ fn liveness(
         }
     } else {
         f.typed::<LivenessRequest>()?
-    };
+    })
+}
+
+fn run_liveness(
+    verifier: &mut Verifier,
+    request: &LivenessRequest,
+) -> Result<LivenessResult, Failure> {
     let frames = request.frames()?;
     Ok(verifier.liveness(&frames, request.id_front()?, &request.options())?)
 }
