@@ -21,6 +21,8 @@ const PACKAGED = {
   "dlib_resnet_v1_fp16.onnx": new URL("../models/dlib_resnet_v1_fp16.onnx", import.meta.url),
   "minifasnet_v2_2.7.onnx": new URL("../models/minifasnet_v2_2.7.onnx", import.meta.url),
   "faceplugin_fr_eye.onnx": new URL("../models/faceplugin_fr_eye.onnx", import.meta.url),
+  "iris_landmark.onnx": new URL("../models/iris_landmark.onnx", import.meta.url),
+  "face_landmark_468.onnx": new URL("../models/face_landmark_468.onnx", import.meta.url),
 };
 
 /** The Cache API bucket; versioned by the wasm hash so an upgrade never mixes files. */
@@ -156,21 +158,23 @@ export async function loadEngine(options, onProgress) {
     throw new VerifaceError("UNKNOWN_MODEL", `unknown model \`${options.embedder}\`: known models are ${known}`);
   }
   const base = globalThis.location?.href;
-  // The liveness models (eye state, anti-spoofing: 2.1 MB) unless the page only compares.
+  // The liveness models (anti-spoofing, eye state and iris: 4.6 MB) unless the page only
+  // compares; the face mesh (2.4 MB) for the head turns of a challenge unless told otherwise.
   const liveness = options.liveness !== false;
-  if (liveness && !(models.liveness && models.eye)) {
-    throw new VerifaceError("UNKNOWN_MODEL", "the manifest names no liveness and eye models: add them, or load with { liveness: false }");
+  const challenge = liveness && options.challenge !== false;
+  if (liveness && !(models.liveness && models.eye && models.iris)) {
+    throw new VerifaceError("UNKNOWN_MODEL", "the manifest names no liveness, eye and iris models: add them, or load with { liveness: false }");
   }
+  if (challenge && !models.mesh) {
+    throw new VerifaceError("UNKNOWN_MODEL", "the manifest names no face mesh model: add it, or load with { challenge: false }");
+  }
+  const model = (role, spec) => ({ ...spec, role, url: urlFor(spec.file, options.modelsUrl) });
   const files = [
-    { ...wasmFile, url: options.wasmUrl ? new URL(options.wasmUrl, base).href : urlFor(wasmFile.file) },
-    { ...models.detector, url: urlFor(models.detector.file, options.modelsUrl) },
-    { ...embedder, url: urlFor(embedder.file, options.modelsUrl) },
-    ...(liveness
-      ? [
-          { ...models.liveness, url: urlFor(models.liveness.file, options.modelsUrl) },
-          { ...models.eye, url: urlFor(models.eye.file, options.modelsUrl) },
-        ]
-      : []),
+    { ...wasmFile, role: "wasm", url: options.wasmUrl ? new URL(options.wasmUrl, base).href : urlFor(wasmFile.file) },
+    model("detector", models.detector),
+    model("embedder", embedder),
+    ...(liveness ? [model("liveness", models.liveness), model("eye", models.eye), model("iris", models.iris)] : []),
+    ...(challenge ? [model("mesh", models.mesh)] : []),
   ];
   const total = files.reduce((sum, f) => sum + f.bytes, 0);
   let loaded = 0;
@@ -192,42 +196,29 @@ export async function loadEngine(options, onProgress) {
     await init({ module_or_path: module });
     return { compileMs: now() - t, fromCache };
   });
-  const [wasmInfo, detector, embedderFile, liveFile, eyeFile] = await Promise.all([
+  const [wasmInfo, ...loadedFiles] = await Promise.all([
     wasmReady,
     ...files.slice(1).map((f) => loadFile(f, cache, progress)),
   ]);
+  const got = Object.fromEntries(files.slice(1).map((f, i) => [f.role, loadedFiles[i]]));
   const fetched = now();
   onProgress?.({ phase: "initialise", file: null, loaded: total, total });
   let verifier;
   try {
-    verifier = new Verifier(detector.bytes, embedderFile.bytes, embedder.id, custom ? JSON.stringify(custom) : undefined);
-    if (liveness) verifier.loadPassive(liveFile.bytes, eyeFile.bytes);
+    verifier = new Verifier(got.detector.bytes, got.embedder.bytes, embedder.id, custom ? JSON.stringify(custom) : undefined);
+    if (liveness) verifier.loadPassive(got.liveness.bytes, got.eye.bytes, got.iris.bytes);
+    if (challenge) verifier.loadMesh(got.mesh.bytes);
   } catch (err) {
     throw toVerifaceError(err, "INFERENCE_FAILED");
   }
   const ready = now();
   onProgress?.({ phase: "ready", file: null, loaded: total, total });
+  const roles = ["detector", "embedder", "liveness", "eye", "iris", "mesh"];
+  const ids = { detector: models.detector, embedder, liveness: models.liveness, eye: models.eye, iris: models.iris, mesh: models.mesh };
   const info = {
-    models: {
-      detector: models.detector.id,
-      embedder: embedder.id,
-      liveness: liveness ? models.liveness.id : null,
-      eye: liveness ? models.eye.id : null,
-    },
-    bytes: {
-      wasm: files[0].bytes,
-      detector: files[1].bytes,
-      embedder: files[2].bytes,
-      liveness: liveness ? files[3].bytes : 0,
-      eye: liveness ? files[4].bytes : 0,
-    },
-    fromCache: {
-      wasm: wasmInfo.fromCache,
-      detector: detector.fromCache,
-      embedder: embedderFile.fromCache,
-      liveness: liveFile?.fromCache ?? false,
-      eye: eyeFile?.fromCache ?? false,
-    },
+    models: Object.fromEntries(roles.map((r) => [r, got[r] ? ids[r].id : null])),
+    bytes: { wasm: files[0].bytes, ...Object.fromEntries(roles.map((r) => [r, files.find((f) => f.role === r)?.bytes ?? 0])) },
+    fromCache: { wasm: wasmInfo.fromCache, ...Object.fromEntries(roles.map((r) => [r, got[r]?.fromCache ?? false])) },
     timings: {
       fetch_and_compile_ms: fetched - started,
       wasm_compile_ms: wasmInfo.compileMs,

@@ -78,7 +78,7 @@ pub fn endpoint_format(endpoint: &str) -> Option<Format> {
 /// Answers a vendor request. `ctx` brings a fresh transaction id and the time; ids the vendor
 /// lets the client send (Vlens, veriface) replace or join them, and Valify's `lang` sets the
 /// language.
-pub fn handle(verifier: &mut Verifier, request: Request<'_>, mut ctx: Context) -> Response {
+pub fn handle(verifier: &mut Verifier, request: Request<'_>, ctx: Context) -> Response {
     let Some(endpoint) = route(request.endpoint) else {
         let paths: Vec<&str> = PATHS.iter().map(|(p, _)| *p).collect();
         return Response {
@@ -92,28 +92,63 @@ pub fn handle(verifier: &mut Verifier, request: Request<'_>, mut ctx: Context) -
             }),
         };
     };
-    let format = endpoint.format();
-    if let Some(body) = request.body.as_object() {
-        Fields(body).apply_context(format, &mut ctx);
+    let ctx = client_context(endpoint, request.body, ctx);
+    match parse(endpoint, request.body) {
+        Ok(parsed) => answer(verifier, endpoint, &parsed, &ctx).0,
+        Err(failure) => refuse(endpoint, failure, &ctx),
     }
-    match (endpoint, parse(endpoint, request.body)) {
-        (Endpoint::Compare(_), Ok(Parsed::Compare(request))) => {
-            let outcome = run_compare(verifier, &request);
-            compare_response(format, &outcome, &ctx)
+}
+
+/// `ctx` with what the body sets: the ids the vendor lets the client send (Vlens, veriface) and
+/// Valify's `lang`. Read apart from [`parse`] so that a failure of the body still echoes them.
+pub fn client_context(endpoint: Endpoint, body: &Value, mut ctx: Context) -> Context {
+    if let Some(body) = body.as_object() {
+        Fields(body).apply_context(endpoint.format(), &mut ctx);
+    }
+    ctx
+}
+
+/// Runs a [`parse`]d request and answers in `endpoint`'s shape, with veriface's code for the
+/// failure when there is one (`NO_FACE`, `NOT_LIVE`, ...): the vendor bodies do not all carry it,
+/// and a server counts and logs its errors by it. [`handle`] is [`parse`], then this.
+pub fn answer(
+    verifier: &mut Verifier,
+    endpoint: Endpoint,
+    parsed: &Parsed,
+    ctx: &Context,
+) -> (Response, Option<&'static str>) {
+    let format = endpoint.format();
+    let (response, code) = match (endpoint, parsed) {
+        (Endpoint::Compare(_), Parsed::Compare(request)) => {
+            let outcome = run_compare(verifier, request);
+            (compare_response(format, &outcome, ctx), outcome.err())
         }
-        (_, Ok(Parsed::Liveness(request))) => {
-            let outcome = run_liveness(verifier, &request);
-            liveness_response(format, &outcome, &ctx)
+        (_, Parsed::Liveness(request)) => {
+            let outcome = run_liveness(verifier, request);
+            (liveness_response(format, &outcome, ctx), outcome.err())
         }
-        (Endpoint::Liveness(_), Ok(Parsed::Compare(_))) => {
+        (Endpoint::Liveness(_), Parsed::Compare(_)) => {
+            let reason = "a liveness endpoint takes frames".into();
             let failure = Failure::Invalid {
                 field: "body".into(),
-                reason: "a liveness endpoint takes frames".into(),
+                reason,
             };
-            liveness_response(format, &Err(failure), &ctx)
+            (refuse(endpoint, failure.clone(), ctx), Some(failure))
         }
-        (Endpoint::Compare(_), Err(failure)) => compare_response(format, &Err(failure), &ctx),
-        (Endpoint::Liveness(_), Err(failure)) => liveness_response(format, &Err(failure), &ctx),
+    };
+    // A person found not live is an error only in the shapes without a liveness field.
+    let code = code.map(|f| f.code());
+    let code = code.or((response.status >= 400).then_some("NOT_LIVE"));
+    (response, code)
+}
+
+/// A request refused before any model runs (a field missing, or a service failure such as a
+/// full queue), in `endpoint`'s shape: its compare body, or its liveness body (Vlens
+/// liveness/multi and veriface liveness differ from their compare).
+pub fn refuse(endpoint: Endpoint, failure: Failure, ctx: &Context) -> Response {
+    match endpoint {
+        Endpoint::Compare(format) => compare_response(format, &Err(failure), ctx),
+        Endpoint::Liveness(format) => liveness_response(format, &Err(failure), ctx),
     }
 }
 

@@ -33,6 +33,7 @@
 mod codes;
 
 pub mod align;
+pub mod challenge;
 pub mod compare;
 pub mod detect;
 pub mod embed;
@@ -53,7 +54,7 @@ pub mod wasm;
 pub use crate::error::{Error, ErrorCode, Result};
 pub use crate::image::{ImageInput, Limits};
 pub use crate::liveness::LivenessOptions;
-pub use crate::pipeline::{CompareOptions, Frame, ModelBytes, Pass, Verifier};
+pub use crate::pipeline::{ChallengeContext, CompareOptions, Frame, ModelBytes, Pass, Verifier};
 pub use crate::report::{
     CompareResult, DetectResult, Evidence, FaceReport, FrameReport, LivenessResult,
 };

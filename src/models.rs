@@ -26,6 +26,23 @@ pub struct Manifest {
     /// The eye open/closed classifier, if the manifest lists one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eye: Option<EyeSpec>,
+    /// MediaPipe's iris model, for the eyelid aperture of the eye state, if listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iris: Option<MeshSpec>,
+    /// The 468-point face mesh for the active challenge's 3D evidence, if listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mesh: Option<MeshSpec>,
+}
+
+/// A MediaPipe landmark model: a square RGB crop in [0, 1] (NHWC) in, points out (the face mesh:
+/// 192 x 192, 468 points; the iris model: 64 x 64, 71 eye-contour points).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MeshSpec {
+    /// File facts.
+    #[serde(flatten)]
+    pub file: FileSpec,
+    /// Square input side in pixels.
+    pub input_size: u32,
 }
 
 /// A MiniFASNet-style passive anti-spoofing classifier: one face, with context, in; class

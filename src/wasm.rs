@@ -7,11 +7,21 @@ use js_sys::{Object, Reflect};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 
+use crate::challenge::record::{ChallengeRecord, FollowRequest};
+use crate::challenge::{Action, Challenge};
 use crate::endpoints::{self, Request};
+use crate::liveness::active::{self, ActiveLimits};
 use crate::models::Manifest;
 use crate::request::{self, CompareRequest, ImageSource, LivenessRequest, QualityRequest};
 use crate::shapes::{self, Context, Failure};
-use crate::{Error, ModelBytes, Pass};
+use crate::{ChallengeContext, Error, ModelBytes, Pass};
+
+/// A challenge and a capture of it.
+#[derive(serde::Deserialize)]
+struct VerifyChallengeRequest {
+    challenge: Challenge,
+    record: ChallengeRecord,
+}
 
 #[wasm_bindgen]
 extern "C" {
@@ -104,11 +114,24 @@ impl Verifier {
         Ok(Verifier { inner })
     }
 
-    /// Loads the eye-state and passive anti-spoofing models (their SHA-256 is checked), for
-    /// `quality` with models, `liveness` and `checkLiveness`.
+    /// Loads the anti-spoofing, eye-state and iris models (their SHA-256 is checked), for
+    /// `quality`, `liveness`, `checkLiveness` and challenges.
     #[wasm_bindgen(js_name = loadPassive)]
-    pub fn load_passive(&mut self, liveness: &[u8], eye: &[u8]) -> Result<(), JsValue> {
-        self.inner.load_passive(liveness, eye).map_err(js_error)
+    pub fn load_passive(
+        &mut self,
+        liveness: &[u8],
+        eye: &[u8],
+        iris: &[u8],
+    ) -> Result<(), JsValue> {
+        self.inner
+            .load_passive(liveness, eye, iris)
+            .map_err(js_error)
+    }
+
+    /// Loads the face mesh (its SHA-256 is checked), for the head turns of a challenge.
+    #[wasm_bindgen(js_name = loadMesh)]
+    pub fn load_mesh(&mut self, mesh: &[u8]) -> Result<(), JsValue> {
+        self.inner.load_mesh(mesh).map_err(js_error)
     }
 
     /// `{ a, b, threshold, facePolicy, checkLiveness, format }` ([`CompareRequest`]). Without
@@ -172,6 +195,61 @@ impl Verifier {
             .map_err(|e| js_error(Error::bad_parameter("image", e.to_string())))?;
         let input = image.input("image").map_err(js_error)?;
         to_js(&self.inner.detect(input).map_err(js_error)?)
+    }
+
+    /// A fresh challenge made on this device (unsigned: advisory only), with `actions` (names)
+    /// or 2 to 3 random ones.
+    #[wasm_bindgen(js_name = newChallenge)]
+    pub fn new_challenge(&self, actions: JsValue) -> Result<JsValue, JsValue> {
+        let mut random = [0u8; 32];
+        getrandom::fill(&mut random).map_err(|e| {
+            js_error(Error::Inference {
+                reason: format!("crypto.getRandomValues is not available: {e}"),
+            })
+        })?;
+        let now = js_sys::Date::now() as u64;
+        let challenge = if actions.is_undefined() || actions.is_null() {
+            Challenge::new(random, now)
+        } else {
+            let actions: Vec<Action> = serde_wasm_bindgen::from_value(actions)
+                .map_err(|e| js_error(Error::bad_parameter("actions", e.to_string())))?;
+            Challenge::with_steps(random, now, &actions)
+        };
+        to_js(&challenge)
+    }
+
+    /// `{ steps, frames: [{ t, yaw, eyes, width }] }`: how far the tracked frames have got
+    /// through the steps (what a capture loop calls on every camera frame).
+    #[wasm_bindgen(js_name = followChallenge)]
+    pub fn follow_challenge(&self, request: JsValue) -> Result<JsValue, JsValue> {
+        let request: FollowRequest = from_js(request)?;
+        let limits = ActiveLimits {
+            min_parallax: 0.0,
+            ..ActiveLimits::default()
+        };
+        to_js(&active::follow(
+            &request.steps,
+            &request.measures(),
+            &limits,
+        ))
+    }
+
+    /// `{ challenge, record }`: the verdict on a capture, as a server would give it without its
+    /// key (so advisory: only the server's verdict is trustworthy).
+    #[wasm_bindgen(js_name = verifyChallenge)]
+    pub fn verify_challenge(&mut self, request: JsValue) -> Result<JsValue, JsValue> {
+        let request: VerifyChallengeRequest = from_js(request)?;
+        let context = ChallengeContext {
+            key: None,
+            now_ms: js_sys::Date::now() as u64,
+            nonce_fresh: true,
+            limits: ActiveLimits::default(),
+        };
+        let result = self
+            .inner
+            .verify_challenge(&request.challenge, &request.record, &context)
+            .map_err(js_error)?;
+        to_js(&result)
     }
 
     /// Answers a vendor request (`endpoint` path or URL, `body` the vendor's JSON request as an

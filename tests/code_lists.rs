@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use veriface::liveness::quality::Code;
 use veriface::liveness::sequence::SequenceCode;
-use veriface::shapes::Format;
+use veriface::shapes::{Format, Service};
 use veriface::{ErrorCode, FacePolicy, Limits};
 
 fn file(path: &str) -> String {
@@ -92,6 +92,25 @@ fn the_readme_error_tables_list_every_code() {
         assert!(
             readme.contains(&format!("| `{code}` |")),
             "README.md's error tables lack {code}"
+        );
+    }
+}
+
+#[test]
+fn the_readme_lists_every_service_code() {
+    let readme = file("README.md");
+    for code in Service::NAMES {
+        assert!(
+            readme.contains(&format!("| `{code}` |")),
+            "README.md's server error table lacks {code}"
+        );
+    }
+    let vendors = file("docs/vendors.md");
+    for code in Service::ALL {
+        assert!(
+            vendors.contains(&format!("| {} | `{}` |", code.numeric_code(), code.name())),
+            "docs/vendors.md's numeric code table lacks {}",
+            code.name()
         );
     }
 }

@@ -4,7 +4,9 @@
 
 mod common;
 
-use veriface::liveness::passive::{AntiSpoof, EyeState, PassiveModels};
+use veriface::liveness::eyes::EyeState;
+use veriface::liveness::passive::{AntiSpoof, PassiveModels};
+use veriface::LivenessOptions;
 use veriface::models::Manifest;
 use veriface::{FacePolicy, ImageInput};
 
@@ -13,7 +15,8 @@ fn models() -> (AntiSpoof, EyeState) {
     let read = |f: &str| std::fs::read(common::models_dir().join(f)).unwrap();
     let live = read(&m.liveness.as_ref().unwrap().file.file);
     let eye = read(&m.eye.as_ref().unwrap().file.file);
-    let p = PassiveModels::new(&m, &live, &eye).unwrap();
+    let iris = read(&m.iris.as_ref().unwrap().file.file);
+    let p = PassiveModels::new(&m, &live, &eye, &iris).unwrap();
     (p.anti_spoof, p.eyes)
 }
 
@@ -56,8 +59,8 @@ fn anti_spoofing_scores_the_live_photo_above_every_attack() {
 }
 
 #[test]
-fn eye_model_reads_most_lfw_eyes_as_open() {
-    let Some(dir) = common::eval_dir("eye_model_reads_most_lfw_eyes_as_open") else {
+fn eye_state_reads_nearly_all_lfw_faces_as_open() {
+    let Some(dir) = common::eval_dir("eye_state_reads_nearly_all_lfw_faces_as_open") else {
         return;
     };
     let (_, eyes) = models();
@@ -84,12 +87,12 @@ fn eye_model_reads_most_lfw_eyes_as_open() {
         else {
             continue;
         };
-        for p in eyes.open_probabilities(&image, &face).unwrap() {
-            total += 1;
-            open += usize::from(p > 0.5);
-        }
+        let reading = eyes.read(&image, &face).unwrap();
+        total += 1;
+        open += usize::from(reading.score >= LivenessOptions::default().models.min_eye_open);
     }
-    println!("eyes read as open: {open} of {total} (LFW faces, nearly all with open eyes)");
-    assert!(total >= 60);
-    assert!(open * 100 >= total * 75, "{open} of {total}");
+    println!("faces read as eyes open: {open} of {total} (LFW faces, nearly all with open eyes)");
+    assert!(total >= 30);
+    // A few LFW faces squint, laugh or wear sunglasses (about 5% fire on the dev data).
+    assert!(open * 100 >= total * 85, "{open} of {total}");
 }

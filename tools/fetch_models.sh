@@ -22,7 +22,7 @@ expected() { # file name -> sha from the manifest
   python3 -c "
 import json, sys
 m = json.load(open('$models/manifest.json'))
-entries = [m['detector']] + m['embedders'] + [m[k] for k in ('liveness', 'eye') if k in m]
+entries = [m['detector']] + m['embedders'] + [m[k] for k in ('liveness', 'eye', 'iris', 'mesh') if k in m]
 for e in entries:
     if e['file'] == sys.argv[1]:
         print(e['sha256']); break
@@ -35,7 +35,7 @@ if [ "${1:-}" = "--check-only" ]; then
   for f in $(python3 -c "
 import json
 m = json.load(open('$models/manifest.json'))
-print(' '.join(e['file'] for e in [m['detector']] + m['embedders'] + [m[k] for k in ('liveness', 'eye') if k in m]))"); do
+print(' '.join(e['file'] for e in [m['detector']] + m['embedders'] + [m[k] for k in ('liveness', 'eye', 'iris', 'mesh') if k in m]))"); do
     check "$models/$f" "$(expected "$f")"
   done
   exit 0
@@ -85,6 +85,16 @@ if [ -d "$src" ] && python3 -c "import torch, onnx, cv2, PIL" 2>/dev/null; then
   check "$models/minifasnet_v2_2.7.onnx" "$(expected minifasnet_v2_2.7.onnx)"
 else
   echo "skip minifasnet_v2_2.7.onnx: converting it needs $src and python torch, onnx, opencv-python-headless and pillow"
+fi
+
+# MediaPipe face mesh (Apache-2.0): face_landmark.tflite inside the PyPI mediapipe 0.10.21 wheel,
+# converted to ONNX by tools/mediapipe/convert.py (own converter; needs numpy, onnx, tflite).
+if python3 -c "import onnx, tflite, numpy" 2>/dev/null; then
+  pip download --quiet --no-deps -d "$work" mediapipe==0.10.21 --platform manylinux_2_28_x86_64 --python-version 3.11 --only-binary=:all:
+  python3 tools/mediapipe/convert.py --wheel "$work"/mediapipe-0.10.21-*.whl --out "$models/face_landmark_468.onnx"
+  check "$models/face_landmark_468.onnx" "$(expected face_landmark_468.onnx)"
+else
+  echo "skip face_landmark_468.onnx: converting it needs python onnx, tflite and numpy (pip install onnx tflite numpy)"
 fi
 
 # fp16-weight variants: the same graphs with weights stored as float16 (computation stays fp32).

@@ -1,18 +1,17 @@
-//! The two single-image classifiers behind EYES_CLOSED and FACE_NOT_LIVE: eye state and passive
-//! anti-spoofing. Each crops the face as its model was trained (docs/liveness.md has how the
-//! undocumented class meanings were established), runs it and returns a probability.
+//! Passive anti-spoofing (FACE_NOT_LIVE), and the classifiers loaded together for the liveness
+//! checks ([`PassiveModels`]: this and the eye state of [`super::eyes`]). Each crops the face as
+//! its model was trained (docs/liveness.md), runs it and returns a probability.
 
-use image::imageops::{self, FilterType};
+use image::imageops;
 use image::RgbImage;
 
 use crate::detect::Face;
 use crate::error::{Error, Result};
-use crate::models::{
-    load_plan, run_plan, verify, ColorOrder, EyeSpec, LivenessSpec, Manifest, Plan,
-};
+use crate::liveness::eyes::EyeState;
+use crate::models::{load_plan, run_plan, verify, ColorOrder, LivenessSpec, Manifest, Plan};
 
 /// Softmax of the single output row `plan` gives for `data`.
-fn probabilities(plan: &Plan, shape: [usize; 4], data: &[f32]) -> Result<Vec<f32>> {
+pub(crate) fn probabilities(plan: &Plan, shape: [usize; 4], data: &[f32]) -> Result<Vec<f32>> {
     let logits = run_plan(plan, shape, data)?;
     let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let exp: Vec<f32> = logits.iter().map(|l| (l - max).exp()).collect();
@@ -21,13 +20,13 @@ fn probabilities(plan: &Plan, shape: [usize; 4], data: &[f32]) -> Result<Vec<f32
 }
 
 /// `v` kept in [0, hi] (0 when `hi` is negative); unlike `f32::clamp`, never panics.
-fn within(v: f32, hi: f32) -> f32 {
+pub(crate) fn within(v: f32, hi: f32) -> f32 {
     v.min(hi).max(0.0)
 }
 
 /// The square region of `side` pixels centred at (`cx`, `cy`), shifted to lie inside the image
 /// and shrunk if the image is smaller; `None` for an empty region.
-fn square(image: &RgbImage, cx: f32, cy: f32, side: f32) -> Option<(u32, u32, u32)> {
+pub(crate) fn square(image: &RgbImage, cx: f32, cy: f32, side: f32) -> Option<(u32, u32, u32)> {
     let (w, h) = (image.width() as f32, image.height() as f32);
     let side = side.min(w).min(h).floor();
     if side.is_nan() || side < 1.0 {
@@ -155,82 +154,6 @@ pub fn resize_bilinear(src: &RgbImage, width: u32, height: u32) -> RgbImage {
     out
 }
 
-/// Eye state: is each eye open?
-pub struct EyeState {
-    spec: EyeSpec,
-    plan: Plan,
-}
-
-/// Side of the square eye crop, as a fraction of the distance between the eye centres. 0.5 was
-/// measured best with the patch normalisation below (docs/liveness.md: 13 variants on CEW closed
-/// eyes against NUAA, LFW and webcam open eyes).
-pub const EYE_CROP: f32 = 0.5;
-
-/// The grey eye patch is normalised to this mean and standard deviation before the model sees
-/// it. Webcam eyes are darker and flatter than the model expects (NUAA patches: median mean 90,
-/// std 25; LFW 119 and 33), and it read half of such open eyes as closed; normalised, the same
-/// crops are read correctly (docs/liveness.md).
-pub const EYE_PATCH_MEAN_STD: (f32, f32) = (110.0, 45.0);
-
-/// `grey` normalised to [`EYE_PATCH_MEAN_STD`], clamped to 0..255.
-fn normalise_patch(grey: &mut [f32]) {
-    let n = grey.len().max(1) as f32;
-    let mean = grey.iter().sum::<f32>() / n;
-    let std = (grey.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / n).sqrt();
-    let (target_mean, target_std) = EYE_PATCH_MEAN_STD;
-    for v in grey.iter_mut() {
-        *v = ((*v - mean) / std.max(1.0) * target_std + target_mean).clamp(0.0, 255.0);
-    }
-}
-
-impl EyeState {
-    /// Loads the model after checking its SHA-256.
-    ///
-    /// # Errors
-    /// `MODEL_HASH_MISMATCH`, `INFERENCE_FAILED`.
-    pub fn new(spec: EyeSpec, onnx: &[u8]) -> Result<Self> {
-        verify(&spec.file, onnx)?;
-        let s = spec.input_size as usize;
-        let plan = load_plan(onnx, [1, 1, s, s])?;
-        Ok(EyeState { spec, plan })
-    }
-
-    /// Probability that each eye (left, right as seen in the image) is open.
-    ///
-    /// # Errors
-    /// `NO_FACE` for coincident eye landmarks; `INFERENCE_FAILED`.
-    pub fn open_probabilities(&self, image: &RgbImage, face: &Face) -> Result<[f32; 2]> {
-        let [le, re, ..] = face.landmarks;
-        let iod = (re[0] - le[0]).hypot(re[1] - le[1]);
-        let s = self.spec.input_size;
-        let mut out = [0f32; 2];
-        for (slot, eye) in out.iter_mut().zip([le, re]) {
-            let (x, y, side) =
-                square(image, eye[0], eye[1], EYE_CROP * iod).ok_or_else(|| Error::NoFace {
-                    which: "given".into(),
-                })?;
-            let region = imageops::crop_imm(image, x, y, side, side).to_image();
-            let small = imageops::resize(&region, s, s, FilterType::Triangle);
-            // OpenCV's BGR2GRAY weights (Rec. 601), as the package converts.
-            let mut grey: Vec<f32> = small
-                .pixels()
-                .map(|p| {
-                    let [r, g, b] = p.0.map(f32::from);
-                    0.299 * r + 0.587 * g + 0.114 * b
-                })
-                .collect();
-            normalise_patch(&mut grey);
-            let data: Vec<f32> = grey.iter().map(|v| v / self.spec.divisor).collect();
-            let sz = s as usize;
-            let p = probabilities(&self.plan, [1, 1, sz, sz], &data)?;
-            *slot = p.get(self.spec.open_class).copied().ok_or_else(|| {
-                Error::inference("the eye model has fewer classes than the manifest says")
-            })?;
-        }
-        Ok(out)
-    }
-}
-
 /// The two classifiers, loaded together: a page that only compares photos loads neither.
 pub struct PassiveModels {
     /// Passive anti-spoofing.
@@ -245,7 +168,7 @@ impl PassiveModels {
     /// # Errors
     /// `UNKNOWN_MODEL` when the manifest lists no liveness or eye model;
     /// `MODEL_HASH_MISMATCH`; `INFERENCE_FAILED`.
-    pub fn new(manifest: &Manifest, liveness: &[u8], eye: &[u8]) -> Result<Self> {
+    pub fn new(manifest: &Manifest, liveness: &[u8], eye: &[u8], iris: &[u8]) -> Result<Self> {
         let missing = |what: &str| Error::UnknownModel {
             name: format!("({what} model)"),
             known: "none in this manifest".into(),
@@ -255,9 +178,10 @@ impl PassiveModels {
             .clone()
             .ok_or_else(|| missing("liveness"))?;
         let eye_spec = manifest.eye.clone().ok_or_else(|| missing("eye"))?;
+        let iris_spec = manifest.iris.clone().ok_or_else(|| missing("iris"))?;
         Ok(PassiveModels {
             anti_spoof: AntiSpoof::new(live_spec, liveness)?,
-            eyes: EyeState::new(eye_spec, eye)?,
+            eyes: EyeState::new(eye_spec, eye, iris_spec, iris)?,
         })
     }
 }

@@ -9,7 +9,8 @@ use super::{Verifier, GUIDANCE_SIDE};
 use crate::detect::Face;
 use crate::error::Result;
 use crate::image::ImageInput;
-use crate::liveness::passive::{AntiSpoof, EyeState};
+use crate::liveness::eyes::EyeState;
+use crate::liveness::passive::AntiSpoof;
 use crate::liveness::quality::{self, Check, Code};
 use crate::liveness::{texture, LivenessOptions};
 use crate::report::{FaceReport, FrameReport, Timings};
@@ -130,15 +131,14 @@ fn assemble(
         high_frequency = texture::high_frequency_energy(image, face);
     }
     if let (Some(face), Some(model)) = (&g.face, models.eyes) {
-        let eyes = model.open_probabilities(image, face)?;
-        let open = f64::from(eyes[0].max(eyes[1]));
+        let eyes = model.read(image, face)?;
         checks.push(Check {
             code: Code::EyesClosed,
-            value: open,
+            value: eyes.score,
             threshold: m.min_eye_open,
-            passed: open >= m.min_eye_open,
+            passed: eyes.score >= m.min_eye_open,
         });
-        eyes_open = Some(eyes);
+        eyes_open = Some(eyes.open);
     }
     if let (Some(face), Some(model)) = (&g.face, models.anti_spoof) {
         let p = model.live_probability(image, face)?;

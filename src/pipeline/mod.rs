@@ -7,6 +7,7 @@
 //! Everything below this layer is a pure stage (`image`, `detect`, `select`, `align`, `embed`,
 //! `compare`, `liveness`); everything above it is a boundary (`wasm`, the CLI, `endpoints`).
 
+pub mod challenge;
 pub mod compare;
 pub mod evidence;
 pub mod frame;
@@ -18,10 +19,12 @@ use crate::detect::Detector;
 use crate::embed::Embedder;
 use crate::error::{Error, Result};
 use crate::image::{decode, decode_base64, from_rgba, load, ImageInput, Limits};
+use crate::liveness::mesh::FaceMesh;
 use crate::liveness::passive::PassiveModels;
 use crate::models::{sha256_hex, verify, Manifest};
 use crate::report::{FaceReport, ModelIds};
 
+pub use challenge::ChallengeContext;
 pub use compare::CompareOptions;
 pub use frame::Pass;
 pub use liveness::Frame;
@@ -64,6 +67,8 @@ pub struct Verifier {
     /// The eye-state and anti-spoofing classifiers, once loaded: optional, because a page that
     /// only compares photos need not download them.
     passive: Option<PassiveModels>,
+    /// The face mesh, for the active challenge's 3D evidence: optional, loaded on demand.
+    mesh: Option<FaceMesh>,
 }
 
 impl Verifier {
@@ -101,16 +106,17 @@ impl Verifier {
             limits: Limits::default(),
             clock: default_clock,
             passive: None,
+            mesh: None,
         })
     }
 
-    /// Loads the eye-state and passive anti-spoofing models named in the manifest (hashes
+    /// Loads the anti-spoofing, eye-state and iris models named in the manifest (hashes
     /// checked), for the liveness checks.
     ///
     /// # Errors
     /// `UNKNOWN_MODEL` when the manifest names none; `MODEL_HASH_MISMATCH`; `INFERENCE_FAILED`.
-    pub fn load_passive(&mut self, liveness: &[u8], eye: &[u8]) -> Result<()> {
-        self.passive = Some(PassiveModels::new(&self.manifest, liveness, eye)?);
+    pub fn load_passive(&mut self, liveness: &[u8], eye: &[u8], iris: &[u8]) -> Result<()> {
+        self.passive = Some(PassiveModels::new(&self.manifest, liveness, eye, iris)?);
         Ok(())
     }
 

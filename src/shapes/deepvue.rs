@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use super::{fastapi, to_value, Context, Failure, Response};
+use super::{fastapi, to_value, Context, Failure, Response, Service};
 use crate::error::Error;
 use crate::report::CompareResult;
 
@@ -73,6 +73,21 @@ pub(super) fn compare(outcome: &Result<CompareResult, Failure>, ctx: &Context) -
                 Some("Unsupported file type, only .jpeg, .jpg, .png file formats are supported"),
             )),
         },
+        // The page's two authentication bodies; the other service failures as FastAPI gives them.
+        Err(Failure::Service { code, message }) => match code {
+            Service::ApiKeyMissing => auth("Not authenticated"),
+            Service::ApiKeyInvalid => auth("Not a valid token"),
+            Service::NotFound
+            | Service::MethodNotAllowed
+            | Service::UnsupportedMediaType
+            | Service::MalformedBody
+            | Service::BodyTooLarge
+            | Service::BodyTimeout
+            | Service::EmbedderNotServed
+            | Service::Busy
+            | Service::DeadlineExceeded
+            | Service::NotImplemented => fastapi::service(*code, message),
+        },
         Err(f) => fastapi::request_error(f).unwrap_or_else(|| {
             if f.status() >= 500 {
                 return fastapi::internal_error();
@@ -82,5 +97,13 @@ pub(super) fn compare(outcome: &Result<CompareResult, Failure>, ctx: &Context) -
                 .map(|which| if which == "first" { "file_a" } else { "file_b" });
             fastapi::validation(field, f.message(), "value_error")
         }),
+    }
+}
+
+/// `{ detail }` with the page's wording, status 401.
+fn auth(detail: &str) -> Response {
+    Response {
+        status: 401,
+        body: serde_json::json!({ "detail": detail }),
     }
 }

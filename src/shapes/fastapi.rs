@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::{to_value, Failure, Response};
+use super::{to_value, Failure, Response, Service};
 use crate::error::Error;
 
 #[derive(Serialize)]
@@ -47,7 +47,31 @@ pub(super) fn request_error(failure: &Failure) -> Option<Response> {
         Failure::Pipeline(Error::BadParameter { name, .. }) => {
             Some(validation(Some(name), failure.message(), "value_error"))
         }
-        Failure::Pipeline(_) | Failure::NotLive { .. } => None,
+        Failure::Pipeline(_) | Failure::NotLive { .. } | Failure::Service { .. } => None,
+    }
+}
+
+/// A service-level failure as a FastAPI server answers it: an unreadable body is a 422
+/// validation error located at the body; everything else an
+/// `HTTPException`, `{ detail: "..." }`, with Starlette's own wording for 404 and 405.
+pub(super) fn service(code: Service, message: &str) -> Response {
+    let detail = match code {
+        Service::MalformedBody => return validation(None, message.to_string(), "value_error"),
+        Service::NotFound => "Not Found",
+        Service::MethodNotAllowed => "Method Not Allowed",
+        Service::ApiKeyMissing
+        | Service::ApiKeyInvalid
+        | Service::UnsupportedMediaType
+        | Service::BodyTooLarge
+        | Service::BodyTimeout
+        | Service::EmbedderNotServed
+        | Service::Busy
+        | Service::DeadlineExceeded
+        | Service::NotImplemented => message,
+    };
+    Response {
+        status: code.status(),
+        body: serde_json::json!({ "detail": detail }),
     }
 }
 

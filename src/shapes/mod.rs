@@ -16,6 +16,7 @@
 mod deepvue;
 mod fastapi;
 mod opencv;
+mod service;
 mod valify;
 mod veriface;
 mod vlens;
@@ -26,6 +27,8 @@ use serde_json::Value;
 use crate::error::{Error, ErrorCode};
 use crate::report::{CompareResult, LivenessResult};
 use crate::select::FacePolicy;
+
+pub use service::Service;
 
 crate::codes::codes! {
     /// A vendor's response shape, by the name `--format` and the JS `format` option use.
@@ -140,15 +143,32 @@ pub enum Failure {
         /// The failed checks ([`LivenessResult::failed_codes`]).
         codes: Vec<String>,
     },
+    /// The HTTP service refused or abandoned the request before the pipeline answered
+    /// (`veriface serve`: no key, body too large, queue full, ...).
+    Service {
+        /// The stable code.
+        code: Service,
+        /// What happened and what to do, in English.
+        message: String,
+    },
 }
 
 impl Failure {
+    /// A service-level failure with its message.
+    pub fn service(code: Service, message: impl Into<String>) -> Self {
+        Failure::Service {
+            code,
+            message: message.into(),
+        }
+    }
+
     /// The veriface error code this failure reports under.
     pub fn code(&self) -> &'static str {
         match self {
             Failure::Missing { .. } | Failure::Invalid { .. } => "BAD_PARAMETER",
             Failure::Pipeline(e) => e.code(),
             Failure::NotLive { .. } => "NOT_LIVE",
+            Failure::Service { code, .. } => code.name(),
         }
     }
 
@@ -164,6 +184,7 @@ impl Failure {
                 "the liveness check did not find a live person ({}): capture again, facing the camera with eyes open, close enough, in good light",
                 codes.join(", ")
             ),
+            Failure::Service { message, .. } => message.clone(),
         }
     }
 
@@ -174,6 +195,7 @@ impl Failure {
         match self {
             Failure::Missing { .. } | Failure::Invalid { .. } => 400,
             Failure::NotLive { .. } => 422,
+            Failure::Service { code, .. } => code.status(),
             Failure::Pipeline(e) => match e.kind() {
                 ErrorCode::ImageTooLarge => 413,
                 ErrorCode::UnsupportedFormat => 415,
@@ -200,6 +222,7 @@ impl Failure {
             }
             Failure::Pipeline(e) => numeric_code(e.kind()),
             Failure::NotLive { .. } => NOT_LIVE_NUMERIC,
+            Failure::Service { code, .. } => code.numeric_code(),
         }
     }
 

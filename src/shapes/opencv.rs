@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use super::{fastapi, to_value, Context, Failure, Response};
+use super::{fastapi, to_value, Context, Failure, Response, Service};
 use crate::error::Error;
 use crate::report::CompareResult;
 
@@ -32,6 +32,10 @@ struct Metadata {
 pub(super) const NOT_DETECTED: &str = "A face could not be detected in the image(s).";
 pub(super) const NOT_DECODED: &str =
     "The posted Base64 image(s) could not be decoded as JPEG/PNG bytes.";
+/// The page's API-key and not-found wording.
+const KEY_NOT_PRESENT: &str = "The API key is missing from the request.";
+const KEY_NOT_VALID: &str = "The API key is not valid.";
+const NOT_FOUND: &str = "The requested entity could not be found.";
 pub(super) const LIVENESS: &str =
     "A liveness error occurred. Please check the supplied image and the error metadata.";
 
@@ -66,14 +70,15 @@ pub(super) fn liveness_error(metadata_code: &str) -> Response {
 }
 
 pub(super) fn compare(outcome: &Result<CompareResult, Failure>, _ctx: &Context) -> Response {
-    let coded = |code, message| Response {
-        status: 400,
+    let coded_with = |status, code, message| Response {
+        status,
         body: to_value(&CodedError {
             code,
             message,
             metadata: None,
         }),
     };
+    let coded = |code, message| coded_with(400, code, message);
     match outcome {
         Ok(r) => Response {
             status: 200,
@@ -103,6 +108,22 @@ pub(super) fn compare(outcome: &Result<CompareResult, Failure>, _ctx: &Context) 
             | Error::TooLarge { .. }
             | Error::BadFrame { .. },
         )) => coded("ERR_BASE64_IMAGE_CANNOT_BE_DECODED", NOT_DECODED),
+        // The page's codes for a missing or wrong `x-api-key` and an unknown entity; the other
+        // service failures as the FastAPI server under it gives them.
+        Err(Failure::Service { code, message }) => match code {
+            Service::ApiKeyMissing => coded_with(401, "ERR_API_KEY_NOT_PRESENT", KEY_NOT_PRESENT),
+            Service::ApiKeyInvalid => coded_with(401, "ERR_API_KEY_NOT_VALID", KEY_NOT_VALID),
+            Service::NotFound => coded_with(404, "ERR_NOT_FOUND", NOT_FOUND),
+            Service::MethodNotAllowed
+            | Service::UnsupportedMediaType
+            | Service::MalformedBody
+            | Service::BodyTooLarge
+            | Service::BodyTimeout
+            | Service::EmbedderNotServed
+            | Service::Busy
+            | Service::DeadlineExceeded
+            | Service::NotImplemented => fastapi::service(*code, message),
+        },
         Err(f) => fastapi::request_error(f).unwrap_or_else(fastapi::internal_error),
     }
 }

@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use super::{to_value, Context, Failure, Lang, Response};
+use super::{to_value, Context, Failure, Lang, Response, Service};
 use crate::error::Error;
 use crate::report::CompareResult;
 
@@ -77,13 +77,44 @@ fn error(f: &Failure, lang: Lang) -> Response {
         Failure::Pipeline(
             Error::ModelHashMismatch { .. } | Error::UnknownModel { .. } | Error::Inference { .. },
         ) => plain(500, "Internal Server Error", "خطأ داخلي في الخادم"),
-        _ => Response {
-            status: f.status(),
-            body: to_value(&CodedMessage {
-                message: if ar { arabic(f) } else { f.message() },
-                error_code: f.numeric_code(),
-            }),
+        // The page's fixed bodies where it has one (an unknown access token is its 403), the
+        // service's `{ message, error_code }` otherwise.
+        Failure::Service { code, .. } => match code {
+            Service::ApiKeyMissing => plain(
+                401,
+                "Unauthorized – no access token: send `Authorization: Bearer <access-token>`",
+                "غير مصرّح – لم يُرسل رمز الوصول: أرسل الترويسة Authorization: Bearer <access-token>",
+            ),
+            Service::ApiKeyInvalid => plain(
+                403,
+                "Forbidden – specified access_token could not be found",
+                "ممنوع – تعذّر العثور على رمز الوصول المحدد",
+            ),
+            Service::NotFound => plain(404, "Not Found", "غير موجود"),
+            Service::UnsupportedMediaType => {
+                plain(415, "Unsupported Media Type", "نوع الوسائط غير مدعوم")
+            }
+            Service::MalformedBody => plain(400, BAD_REQUEST_EN, BAD_REQUEST_AR),
+            Service::MethodNotAllowed
+            | Service::BodyTooLarge
+            | Service::BodyTimeout
+            | Service::EmbedderNotServed
+            | Service::Busy
+            | Service::DeadlineExceeded
+            | Service::NotImplemented => coded(f, ar),
         },
+        _ => coded(f, ar),
+    }
+}
+
+/// The service's own error body: veriface's message and numeric code.
+fn coded(f: &Failure, ar: bool) -> Response {
+    Response {
+        status: f.status(),
+        body: to_value(&CodedMessage {
+            message: if ar { arabic(f) } else { f.message() },
+            error_code: f.numeric_code(),
+        }),
     }
 }
 
@@ -105,6 +136,24 @@ pub(super) fn arabic(f: &Failure) -> String {
             "لم يتحقق فحص الحيوية من وجود شخص حي ({}): أعد الالتقاط مواجهًا الكاميرا بعينين مفتوحتين وعلى مسافة قريبة وفي إضاءة جيدة",
             codes.join("، ")
         ),
+        Failure::Service { code, .. } => match code {
+            Service::ApiKeyMissing => "لم يُرسل رمز الوصول: أرسل الترويسة Authorization: Bearer".into(),
+            Service::ApiKeyInvalid => "رمز الوصول غير صالح: استخدم رمزًا صادرًا لهذا الخادم".into(),
+            Service::NotFound => "لا توجد نقطة نهاية بهذا المسار".into(),
+            Service::MethodNotAllowed => "الطريقة غير مسموح بها لهذه النقطة: استخدم POST".into(),
+            Service::UnsupportedMediaType => {
+                "نوع الوسائط غير مدعوم: أرسل الجسم بصيغة application/json".into()
+            }
+            Service::MalformedBody => "جسم الطلب ليس JSON صالحًا: راجع صياغته".into(),
+            Service::BodyTooLarge => "جسم الطلب أكبر من الحد المسموح: صغّر الصور قبل الإرسال".into(),
+            Service::BodyTimeout => "لم يصل جسم الطلب كاملًا في المهلة المحددة: أعد الإرسال".into(),
+            Service::EmbedderNotServed => {
+                "النتيجة محسوبة بنموذج لا يشغّله هذا الخادم: أعد التحقق على خادم يشغّله".into()
+            }
+            Service::Busy => "الخادم مشغول: أعد المحاولة بعد المدة المذكورة في Retry-After".into(),
+            Service::DeadlineExceeded => "لم تكتمل المعالجة في المهلة المحددة: أعد المحاولة لاحقًا".into(),
+            Service::NotImplemented => "هذه النقطة غير مُنفّذة بعد في هذا الإصدار".into(),
+        },
         Failure::Pipeline(e) => match e {
             Error::EmptyInput => "الصورة فارغة: أرسل بايتات ملف JPEG أو PNG".into(),
             Error::NotBase64 { .. } => {

@@ -15,7 +15,7 @@ let server, browser;
 before(async () => {
   const detector = await readFile(new URL("../../models/retinaface_mnet025.onnx", import.meta.url));
   const embedder = await readFile(new URL("../../models/faceplugin_fr_feature.onnx", import.meta.url));
-  const liveModel = await readFile(new URL("../../models/faceplugin_fr_liveness.onnx", import.meta.url));
+  const liveModel = await readFile(new URL("../../models/minifasnet_v2_2.7.onnx", import.meta.url));
   const eyeModel = await readFile(new URL("../../models/faceplugin_fr_eye.onnx", import.meta.url));
   server = await serve({
     routes: {
@@ -27,7 +27,7 @@ before(async () => {
       },
       "/broken/faceplugin_fr_feature.onnx": () => ({ body: embedder }),
       // Intact: only the detector is damaged in this folder.
-      "/broken/faceplugin_fr_liveness.onnx": () => ({ body: liveModel }),
+      "/broken/minifasnet_v2_2.7.onnx": () => ({ body: liveModel }),
       "/broken/faceplugin_fr_eye.onnx": () => ({ body: eyeModel }),
       "/custom/retinaface_mnet025.onnx": () => ({ body: detector }),
       // The test page under a Content-Security-Policy that forbids workers.

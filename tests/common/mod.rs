@@ -41,7 +41,8 @@ pub fn liveness_verifier() -> Verifier {
     let read = |f: &str| std::fs::read(models_dir().join(f)).unwrap();
     let live = read(&m.liveness.as_ref().unwrap().file.file);
     let eye = read(&m.eye.as_ref().unwrap().file.file);
-    v.load_passive(&live, &eye).unwrap();
+    let iris = read(&m.iris.as_ref().unwrap().file.file);
+    v.load_passive(&live, &eye, &iris).unwrap();
     v
 }
 

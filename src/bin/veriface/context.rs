@@ -79,7 +79,8 @@ impl Context {
         };
         let live = file(self.manifest.liveness.as_ref().map(|l| &l.file))?;
         let eye = file(self.manifest.eye.as_ref().map(|e| &e.file))?;
-        v.load_passive(&live, &eye)?;
+        let iris = file(self.manifest.iris.as_ref().map(|e| &e.file))?;
+        v.load_passive(&live, &eye, &iris)?;
         Ok(v)
     }
 

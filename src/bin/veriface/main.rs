@@ -3,6 +3,7 @@
 //! [`veriface::Verifier`] and prints what comes back. Exit codes: 0 success, 1 a pipeline error
 //! (printed with its code) or a negative verdict, 2 usage.
 
+mod challenge;
 mod compare;
 mod context;
 mod dataset;
@@ -15,6 +16,7 @@ mod frame;
 mod handle;
 mod liveness;
 mod output;
+mod serve;
 mod verify_evidence;
 
 use std::path::PathBuf;
@@ -50,6 +52,9 @@ enum Command {
     Compare(compare::Args),
     /// Answer a vendor's request body as the vendor would: prints { status, body }.
     Handle(handle::Args),
+    /// Serve the vendor endpoints, verify-evidence, health and metrics over HTTP (and the demo
+    /// page): a self-hosted service to put behind a load balancer.
+    Serve(serve::Args),
     /// Recompute a veriface-format compare result from the same two files: confirmed or not.
     VerifyEvidence(verify_evidence::Args),
     /// The single-frame liveness checks (face found, alone, size, distance, border, cropping,
@@ -61,6 +66,9 @@ enum Command {
     Liveness(liveness::Args),
     /// List the faces in an image.
     Detect(detect::Args),
+    /// Active liveness: issue a challenge, judge a capture of it.
+    #[command(subcommand)]
+    Challenge(challenge::Args),
     /// Measure accuracy on a data set.
     Eval {
         #[command(subcommand)]
@@ -85,9 +93,11 @@ fn main() -> ExitCode {
             Command::Compare(args) => compare::run(&ctx, args),
             Command::Handle(args) => handle::run(&ctx, args),
             Command::VerifyEvidence(args) => verify_evidence::run(&ctx, args),
+            Command::Serve(args) => serve::run(&ctx, args),
             Command::Frame(args) => frame::run(&ctx, args),
             Command::Liveness(args) => liveness::run(&ctx, args),
             Command::Detect(args) => detect::run(&ctx, args),
+            Command::Challenge(args) => challenge::run(&ctx, args),
             Command::Eval {
                 which: EvalCommand::Lfw(args),
             } => eval_lfw::run(&ctx, &args),
