@@ -98,7 +98,7 @@ export async function captureFrames(video, options = {}) {
 }
 
 /** Resolves when the video has a current frame, or fails after `timeoutMs`. */
-function waitForFrame(video, timeoutMs) {
+export function waitForFrame(video, timeoutMs) {
   if (video.readyState >= 2 && video.videoWidth > 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

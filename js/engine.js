@@ -288,6 +288,18 @@ class Engine {
     });
   }
 
+  newChallenge(actions) {
+    return this.#run((v) => v.newChallenge(actions ?? undefined));
+  }
+
+  followChallenge(request) {
+    return this.#run((v) => v.followChallenge(request));
+  }
+
+  verifyChallenge(request) {
+    return this.#run((v) => v.verifyChallenge(request));
+  }
+
   /** A vendor request answered as the vendor would: `{ status, body }`. */
   handle(endpoint, body) {
     return this.#run((v) => v.handle(String(endpoint), body));

@@ -51,14 +51,16 @@ export interface LoadOptions {
   cache?: boolean;
   /** A model manifest replacing the built-in one (bring your own calibrated model). */
   manifest?: object;
-  /** Also load the eye-state and anti-spoofing models (2.1 MB) for `quality`, `liveness` and `checkLiveness` (default true). */
+  /** Also load the anti-spoofing, eye-state and iris models (4.6 MB) for `quality`, `liveness` and `checkLiveness` (default true). */
   liveness?: boolean;
+  /** Also load the face mesh (2.4 MB) for the head turns of `runChallenge` (default: as `liveness`). */
+  challenge?: boolean;
 }
 
 export interface LoadInfo {
-  models: { detector: string; embedder: string; liveness: string | null; eye: string | null };
-  bytes: { wasm: number; detector: number; embedder: number; liveness: number; eye: number };
-  fromCache: { wasm: boolean; detector: boolean; embedder: boolean; liveness: boolean; eye: boolean };
+  models: { detector: string; embedder: string; liveness: string | null; eye: string | null; iris: string | null; mesh: string | null };
+  bytes: { wasm: number; detector: number; embedder: number; liveness: number; eye: number; iris: number; mesh: number };
+  fromCache: { wasm: boolean; detector: boolean; embedder: boolean; liveness: boolean; eye: boolean; iris: boolean; mesh: boolean };
   timings: { fetch_and_compile_ms: number; wasm_compile_ms: number; model_init_ms: number; total_ms: number };
 }
 
@@ -256,6 +258,84 @@ export interface CaptureOptions {
   timeoutMs?: number;
 }
 
+/** An action of an active-liveness challenge ("left" and "right" are the person's own). */
+export type ChallengeAction = "turn_left" | "turn_right" | "blink" | "come_closer";
+
+/** A challenge: what to do, by when; signed when a server issued it. */
+export interface Challenge {
+  version: number;
+  nonce: string;
+  issued_at: number;
+  expires_at: number;
+  steps: { action: ChallengeAction; window_ms: number }[];
+  signature: string | null;
+}
+
+/** What a capture of a challenge produced: the kept frames (base64 JPEG) and what it saw live. */
+export interface ChallengeRecord {
+  nonce: string;
+  started_at: number;
+  frames: { t: number; image: string; note: string | null }[];
+  events: { t: number; kind: string; step: number | null }[];
+}
+
+/** Why a challenge record is refused. */
+export type ChallengeCode =
+  | "BAD_SIGNATURE"
+  | "CHALLENGE_EXPIRED"
+  | "NONCE_REUSED"
+  | "WRONG_CHALLENGE"
+  | "BAD_TIMING"
+  | "FACE_NOT_FOUND"
+  | "ACTION_NOT_DONE"
+  | "NO_3D_MOTION"
+  | "NOT_SAME_PERSON"
+  | "FACE_NOT_LIVE";
+
+export interface ChallengeStep {
+  action: ChallengeAction;
+  done: boolean;
+  at_ms: number | null;
+  /** Indices into the record's frames: before, during, after. */
+  frames: number[];
+  value: number;
+  threshold: number;
+  /** For a turn: the 3D evidence (affine residual of the face mesh over the eye distance). */
+  parallax: number | null;
+  reason: string | null;
+}
+
+/** The verdict on a record; on a device it is advisory (`signed` false): a server's is the one to trust. */
+export interface ChallengeResult {
+  passed: boolean;
+  nonce: string;
+  signed: boolean;
+  steps: ChallengeStep[];
+  checks: { code: ChallengeCode; passed: boolean; value: number | null; threshold: number | null; detail: string }[];
+  frames: { t: number; face: boolean; yaw: number | null; eyes_open: number | null; width: number | null; live: number | null }[];
+  live_mean: number;
+  failed_codes: ChallengeCode[];
+  decision_rule: string;
+  timings: Timings;
+}
+
+export interface RunChallengeOptions {
+  /** Called when an action is prompted, done, or times out. */
+  onStep?: (step: { kind: "prompt" | "done" | "timeout"; step: number; of: number; action: ChallengeAction | null; prompt: string | null; t: number }) => void;
+  /** Kept frames are downscaled to this width (default 480). */
+  maxWidth?: number;
+  /** JPEG quality of the kept frames (default 0.85). */
+  jpegQuality?: number;
+  /** Stops the run (rejects with CAPTURE_FAILED). */
+  signal?: AbortSignal;
+}
+
+/** What each action is called in the prompts (a page may use its own words). */
+export declare const PROMPTS: Readonly<Record<ChallengeAction, string>>;
+
+/** A Vlens liveness/multi request body from the three frames nearest the actions. */
+export declare function vlensRequest(record: ChallengeRecord, idFrontBase64?: string): Record<string, string>;
+
 export type ErrorCode =
   | "EMPTY_INPUT"
   | "NOT_BASE64"
@@ -307,6 +387,12 @@ export declare class Veriface {
   liveness(frames: LivenessFrame[], options?: LivenessOptions & { format?: undefined }): Promise<LivenessResult>;
   /** With a format: that vendor's body (Vlens liveness/multi; the others answer as their compare with the ID front). */
   liveness(frames: LivenessFrame[], options: LivenessOptions & { format: VendorFormat }): Promise<VendorBody>;
+  /** A fresh challenge made on this device (unsigned: advisory); `actions` to choose them. */
+  challenge(actions?: ChallengeAction[]): Promise<Challenge>;
+  /** Runs a challenge on a playing camera video: the record to send to a server, and this device's verdict. */
+  runChallenge(video: HTMLVideoElement, challenge: Challenge, options?: RunChallengeOptions): Promise<{ record: ChallengeRecord; result: ChallengeResult }>;
+  /** The verdict on a record, computed here. */
+  verifyChallenge(challenge: Challenge, record: ChallengeRecord): Promise<ChallengeResult>;
   close(): void;
 }
 

@@ -11,8 +11,10 @@
 import { VerifaceError, toVerifaceError } from "./errors.js";
 import { prepareImage } from "./input.js";
 import { requestBody } from "./request.js";
+import { runChallenge } from "./challenge.js";
 
 export { captureFrames } from "./capture.js";
+export { PROMPTS, vlensRequest } from "./challenge.js";
 export { VerifaceError, JS_ERROR_CODES } from "./errors.js";
 export { prepareImage } from "./input.js";
 
@@ -77,6 +79,9 @@ class LocalTransport {
     if (op === "handle") return this.engine.handle(args[0], args[1]);
     if (op === "quality") return this.engine.quality(args[0], args[1]);
     if (op === "liveness") return this.engine.liveness(args[0], args[1]);
+    if (op === "newChallenge") return this.engine.newChallenge(args[0]);
+    if (op === "followChallenge") return this.engine.followChallenge(args[0]);
+    if (op === "verifyChallenge") return this.engine.verifyChallenge(args[0]);
     throw new VerifaceError("BAD_PARAMETER", `unknown operation ${op}`);
   }
 
@@ -226,6 +231,39 @@ export class Veriface {
     const request = await coded(requestBody(body), "BAD_PARAMETER");
     this.#check();
     return this.transport.call("handle", [String(endpoint), request]);
+  }
+
+  /**
+   * A fresh active-liveness challenge made on this device: 2 or 3 random actions (or `actions`,
+   * e.g. ["turn_left", "blink"]), a nonce and an expiry. Unsigned, so only advisory: for a
+   * decision a business relies on, get the challenge from your server (`veriface serve`,
+   * `veriface challenge new --key-file K`) and send it the record to verify.
+   */
+  async challenge(actions) {
+    this.#check();
+    return this.transport.call("newChallenge", [actions ?? null]);
+  }
+
+  /**
+   * Runs `challenge` on a playing camera `video`: prompts each action (`onStep`), follows it at
+   * camera rate, keeps a few frames around the actions, and resolves to `{ record, result }`: the
+   * record to send to a server, and this device's own (advisory) verdict on it.
+   */
+  async runChallenge(video, challenge, options = {}) {
+    this.#check();
+    return runChallenge(this, video, challenge, options);
+  }
+
+  /** The verdict on a record of `challenge`, computed here (advisory: a server's is the one to trust). */
+  async verifyChallenge(challenge, record) {
+    this.#check();
+    return this.transport.call("verifyChallenge", [{ challenge, record }]);
+  }
+
+  /** @private the live follower the capture loop calls per frame */
+  followChallenge(request) {
+    this.#check();
+    return this.transport.call("followChallenge", [request]);
   }
 
   /** Frees the wasm memory and stops the worker. The instance cannot be used afterwards. */

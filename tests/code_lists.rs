@@ -4,8 +4,10 @@
 
 use std::collections::BTreeSet;
 
+use veriface::challenge::Action;
 use veriface::liveness::quality::Code;
 use veriface::liveness::sequence::SequenceCode;
+use veriface::report::ChallengeCode;
 use veriface::shapes::{Format, Service};
 use veriface::{ErrorCode, FacePolicy, Limits};
 
@@ -55,6 +57,8 @@ fn typescript_unions_equal_the_rust_enums() {
     assert_eq!(ts_union(&dts, "SequenceCode"), set(SequenceCode::NAMES));
     assert_eq!(ts_union(&dts, "VendorFormat"), set(Format::NAMES));
     assert_eq!(ts_union(&dts, "FacePolicy"), set(FacePolicy::NAMES));
+    assert_eq!(ts_union(&dts, "ChallengeAction"), set(Action::NAMES));
+    assert_eq!(ts_union(&dts, "ChallengeCode"), set(ChallengeCode::NAMES));
     let mut errors = set(ErrorCode::NAMES);
     let js_only = js_only_codes();
     assert!(errors.is_disjoint(&js_only), "a JS code shadows a Rust one");
@@ -108,7 +112,7 @@ fn the_readme_lists_every_service_code() {
     let vendors = file("docs/vendors.md");
     for code in Service::ALL {
         assert!(
-            vendors.contains(&format!("| {} | `{}` |", code.numeric_code(), code.name())),
+            vendors.contains(&format!("| {} | `{}`", code.numeric_code(), code.name())),
             "docs/vendors.md's numeric code table lacks {}",
             code.name()
         );
