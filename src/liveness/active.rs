@@ -143,8 +143,9 @@ fn threshold(action: Action, limits: &ActiveLimits) -> f64 {
     }
 }
 
-/// The first performance of `action` in `frames[from..]` that ends by `deadline`.
-fn find(
+/// The first performance of `action` in `frames[from..]` that ends by `deadline` (its 3D
+/// evidence measured, not yet judged: [`follow`] holds it to the limit).
+pub fn find(
     action: Action,
     frames: &[FrameMeasure],
     from: usize,

@@ -53,6 +53,24 @@ impl Verifier {
         Ok(())
     }
 
+    /// The face mesh's 468 points for `face` in `image`.
+    ///
+    /// # Errors
+    /// `UNKNOWN_MODEL` before [`Verifier::load_mesh`]; `NO_FACE`; `INFERENCE_FAILED`.
+    pub fn mesh_landmarks(
+        &self,
+        image: &image::RgbImage,
+        face: &crate::detect::Face,
+    ) -> Result<Vec<[f32; 2]>> {
+        match &self.mesh {
+            Some(m) => m.landmarks(image, face),
+            None => Err(Error::UnknownModel {
+                name: "(face mesh model)".into(),
+                known: "none loaded (Verifier::load_mesh)".into(),
+            }),
+        }
+    }
+
     /// Judges `record` against `challenge`.
     ///
     /// # Errors

@@ -9,6 +9,7 @@ mod context;
 mod dataset;
 mod detect;
 mod draw;
+mod eval_actions;
 mod eval_eyes;
 mod eval_lfw;
 mod eval_liveness;
@@ -84,6 +85,8 @@ enum EvalCommand {
     Liveness(eval_liveness::Args),
     /// EYES_CLOSED over faces labelled closed and live.
     Eyes(eval_eyes::Args),
+    /// The challenge's blink and turn detectors against labelled video, and its 3D evidence.
+    Actions(eval_actions::Args),
 }
 
 fn main() -> ExitCode {
@@ -107,6 +110,9 @@ fn main() -> ExitCode {
             Command::Eval {
                 which: EvalCommand::Eyes(args),
             } => eval_eyes::run(&ctx, &args),
+            Command::Eval {
+                which: EvalCommand::Actions(args),
+            } => eval_actions::run(&ctx, &args),
         }
     });
     match outcome {

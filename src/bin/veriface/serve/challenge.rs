@@ -1,11 +1,12 @@
 //! Active-liveness challenges: `POST /veriface/challenge` issues one (signed with the server's
 //! `--key-file` secret), `POST /veriface/challenge/verify` checks the frames answering it.
 //!
-//! Not built yet: the `Challenge` type and its HMAC signature arrive with the active-liveness
-//! work (`veriface challenge new/verify`). The routes, the key and the state are wired so that
-//! filling them in is the two handler bodies below: read the body with `body::read`, run the
-//! check on the pool with `handlers::run`-style submission, answer with `app::json`. Until then
-//! both answer 501 NOT_IMPLEMENTED in veriface's error shape.
+//! Not served over HTTP yet: the `Challenge` type and its HMAC signature come with the
+//! active-liveness work (`veriface::challenge`, `veriface challenge new/verify`). The routes, the
+//! key (`App::challenge_key`) and the state are wired so that serving them is the two handler
+//! bodies below: read the body with `body::read`, run the check on the pool as
+//! `handlers::verify_evidence` does, answer with `app::json`. Until then both answer 501
+//! NOT_IMPLEMENTED in veriface's error shape.
 
 use std::sync::Arc;
 
@@ -44,7 +45,7 @@ fn not_built(app: &App, r: &Req, what: &str) -> Response {
         "start the server with --key-file (at least 32 random bytes) for it"
     };
     let message = format!(
-        "{what} is not implemented in this build: active-liveness challenges arrive with `veriface challenge new/verify`; {key}"
+        "{what} is not served over HTTP in this build yet (the command line has it: `veriface challenge new/verify`); {key}"
     );
     app::service(app, r, Service::NotImplemented, message)
 }

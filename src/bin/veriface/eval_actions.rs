@@ -1,0 +1,288 @@
+//! `veriface eval actions`: the active challenge's detectors on real video against labels made by
+//! looking at the frames (eval-labels/actions.csv), and its 3D evidence on real head turns and on
+//! printed photos moved in front of a camera (NUAA positions 01-04).
+//!
+//! Each labelled video is tracked at `--fps` with the guidance pass, as a browser tracks a camera;
+//! blinks and turns are found the way a challenge finds them (`liveness::active::find`), again
+//! and again through the video. A detection matches a label of the same action whose time span
+//! (widened by 0.2 s) holds the detection's key frame. Reported: recall over the labels (all, and
+//! the ones not marked uncertain), false detections per minute, and for matched turns the 3D
+//! evidence (the face mesh's affine residual between the frontal and the turned frame).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use image::RgbImage;
+use serde::Serialize;
+use veriface::challenge::Action;
+use veriface::liveness::active::{self, ActiveLimits, FaceMeasure, FrameMeasure};
+use veriface::liveness::quality::Code;
+use veriface::{ImageInput, LivenessOptions, Pass, Verifier};
+
+use crate::context::{read, Context};
+use crate::dataset;
+use crate::output::{self, out};
+
+/// Arguments of `eval actions`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The labels: video,action,start_s,peak_s,end_s,note (eval-labels/actions.csv).
+    #[arg(long)]
+    labels: PathBuf,
+    /// The folder the labels' video paths are relative to (../shared/eval).
+    #[arg(long)]
+    root: PathBuf,
+    /// NUAA's folder (labels.csv with sequence columns): printed-photo sequences for the 3D
+    /// evidence.
+    #[arg(long)]
+    nuaa: Option<PathBuf>,
+    /// Tracking rate, frames per second.
+    #[arg(long, default_value_t = 10.0)]
+    fps: f64,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+    /// ffmpeg (default: $FFMPEG, `ffmpeg`, or the imageio-ffmpeg wheel's).
+    #[arg(long, env = "FFMPEG")]
+    ffmpeg: Option<PathBuf>,
+}
+
+struct Label {
+    action: String,
+    start: f64,
+    end: f64,
+    uncertain: bool,
+}
+
+/// Per action: labels, labels found, sure labels, sure found, detections, false detections.
+#[derive(Default, Serialize)]
+struct Tally {
+    labels: usize,
+    found: usize,
+    sure_labels: usize,
+    sure_found: usize,
+    detections: usize,
+    false_detections: usize,
+    /// 3D evidence of the matched turns: accepted (at or over the limit), measured.
+    parallax_accepted: usize,
+    parallax_measured: usize,
+    parallax_values: Vec<f64>,
+}
+
+pub fn run(ctx: &Context, args: &Args) -> veriface::Result<bool> {
+    let mut v = ctx.liveness_verifier()?;
+    if let Some(m) = &ctx.manifest.mesh {
+        v.load_mesh(&read(&ctx.models_dir.join(&m.file.file))?)?;
+    }
+    let labels = read_labels(&args.labels)?;
+    let ff = dataset::ffmpeg(args.ffmpeg.as_deref())?;
+    let limits = ActiveLimits::default();
+    let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut minutes = 0.0;
+    for (video, labels) in &labels {
+        let frames = dataset::extract(&ff, &args.root.join(video), args.fps)?;
+        let images: Vec<RgbImage> = frames
+            .files
+            .iter()
+            .map(|p| v.decode(ImageInput::Encoded(&read(p)?)))
+            .collect::<Result<_, _>>()?;
+        minutes += images.len() as f64 / args.fps / 60.0;
+        let measures: Vec<FrameMeasure> = images
+            .iter()
+            .enumerate()
+            .map(|(i, im)| track(&mut v, im, i as f64 * 1000.0 / args.fps))
+            .collect::<Result<_, _>>()?;
+        for action in [Action::Blink, Action::TurnLeft, Action::TurnRight] {
+            let tally = tallies.entry(action.name().into()).or_default();
+            let mine: Vec<&Label> = labels
+                .iter()
+                .filter(|l| l.action == action.name())
+                .collect();
+            let mut hit = vec![false; mine.len()];
+            let mut from = 0;
+            while let Some(r) = active::find(action, &measures, from, f64::INFINITY, &limits) {
+                let key = r.frames.get(1).copied().unwrap_or(0);
+                from = r.frames.last().copied().unwrap_or(key).max(from + 1);
+                tally.detections += 1;
+                let t = key as f64 / args.fps;
+                match mine
+                    .iter()
+                    .position(|l| l.start - 0.2 <= t && t <= l.end + 0.2)
+                {
+                    Some(k) => {
+                        hit[k] = true;
+                        if action != Action::Blink {
+                            if let (Some(a), Some(b)) = (images.get(r.frames[0]), images.get(key)) {
+                                if let Some(p) = parallax(&mut v, a, b)? {
+                                    tally.parallax_measured += 1;
+                                    tally.parallax_accepted +=
+                                        usize::from(p >= limits.min_parallax);
+                                    tally.parallax_values.push(p);
+                                }
+                            }
+                        }
+                    }
+                    None => tally.false_detections += 1,
+                }
+            }
+            tally.labels += mine.len();
+            tally.found += hit.iter().filter(|h| **h).count();
+            tally.sure_labels += mine.iter().filter(|l| !l.uncertain).count();
+            tally.sure_found += mine
+                .iter()
+                .zip(&hit)
+                .filter(|(l, h)| **h && !l.uncertain)
+                .count();
+        }
+    }
+    let prints = match &args.nuaa {
+        Some(dir) => Some(print_parallax(&mut v, dir, &limits)?),
+        None => None,
+    };
+    if args.json {
+        output::json(
+            &serde_json::json!({ "actions": tallies, "minutes": minutes, "nuaa": prints }),
+        );
+        return Ok(true);
+    }
+    out!("{minutes:.1} minutes of video tracked at {} fps", args.fps);
+    for (action, t) in &tallies {
+        out!(
+            "{action:<11} recall {}/{} (sure: {}/{}), {} false detections ({:.2} per minute)",
+            t.found,
+            t.labels,
+            t.sure_found,
+            t.sure_labels,
+            t.false_detections,
+            t.false_detections as f64 / minutes.max(1e-9)
+        );
+        if t.parallax_measured > 0 {
+            out!(
+                "            3D evidence of matched turns: {} of {} at or over the limit {:.3} (values {:?})",
+                t.parallax_accepted,
+                t.parallax_measured,
+                limits.min_parallax,
+                t.parallax_values.iter().map(|p| (p * 1000.0).round() / 1000.0).collect::<Vec<_>>()
+            );
+        }
+    }
+    if let Some(p) = prints {
+        out!(
+            "NUAA printed photos, positions 01-04, consecutive pairs: {} of {} reach the 3D limit ({:.3}); of the {} pairs whose yaw changes by 8 deg or more, {}",
+            p.accepted, p.pairs, p.accepted as f64 / p.pairs.max(1) as f64, p.turn_like, p.turn_like_accepted
+        );
+    }
+    Ok(true)
+}
+
+/// What the browser measures of a camera frame: the guidance pass.
+fn track(v: &mut Verifier, image: &RgbImage, t: f64) -> veriface::Result<FrameMeasure> {
+    let r = v.frame_checks(image, Pass::Guidance, &LivenessOptions::default())?;
+    let eyes = r
+        .checks
+        .iter()
+        .find(|c| c.code == Code::EyesClosed)
+        .map(|c| c.value);
+    let (w, h) = image.dimensions();
+    let face = match (&r.face, r.pose, eyes) {
+        (Some(f), Some(pose), Some(eyes_open)) => Some(FaceMeasure {
+            yaw: f64::from(pose.yaw),
+            eyes_open,
+            width: f64::from(f.bbox.x2 - f.bbox.x1) / f64::from(w.min(h).max(1)),
+            mesh: None,
+        }),
+        _ => None,
+    };
+    Ok(FrameMeasure { t, face })
+}
+
+/// The 3D evidence between two frames, as a verifier measures it (full pass, face mesh).
+fn parallax(v: &mut Verifier, a: &RgbImage, b: &RgbImage) -> veriface::Result<Option<f64>> {
+    let (Some(fa), Some(fb)) = (mesh_face(v, a)?, mesh_face(v, b)?) else {
+        return Ok(None);
+    };
+    Ok(active::parallax(&fa, &fb))
+}
+
+fn mesh_face(v: &mut Verifier, image: &RgbImage) -> veriface::Result<Option<FaceMeasure>> {
+    let r = v.frame_checks(image, Pass::Full, &LivenessOptions::default())?;
+    let (Some(face), Some(pose)) = (&r.subject, r.pose) else {
+        return Ok(None);
+    };
+    Ok(Some(FaceMeasure {
+        yaw: f64::from(pose.yaw),
+        eyes_open: 0.0,
+        width: 0.0,
+        mesh: Some(v.mesh_landmarks(image, face)?),
+    }))
+}
+
+#[derive(Serialize)]
+struct Prints {
+    pairs: usize,
+    accepted: usize,
+    turn_like: usize,
+    turn_like_accepted: usize,
+}
+
+/// NUAA printed-photo sequences at positions 01-04 (rotated, twisted): every consecutive pair.
+fn print_parallax(
+    v: &mut Verifier,
+    dir: &std::path::Path,
+    limits: &ActiveLimits,
+) -> veriface::Result<Prints> {
+    let rows = dataset::load(&[dir.to_path_buf()], None)?;
+    let mut p = Prints {
+        pairs: 0,
+        accepted: 0,
+        turn_like: 0,
+        turn_like_accepted: 0,
+    };
+    for (key, seq) in dataset::sequences(&rows) {
+        let position = key.rsplit('_').nth(1).unwrap_or_default();
+        if !key.starts_with("spoof_print") || !["01", "02", "03", "04"].contains(&position) {
+            continue;
+        }
+        let mut prev: Option<FaceMeasure> = None;
+        for row in seq {
+            let image = v.decode(ImageInput::Encoded(&read(&row.path)?))?;
+            let face = mesh_face(v, &image)?;
+            if let (Some(a), Some(b)) = (&prev, &face) {
+                if let Some(x) = active::parallax(a, b) {
+                    p.pairs += 1;
+                    let ok = x >= limits.min_parallax;
+                    p.accepted += usize::from(ok);
+                    if (a.yaw - b.yaw).abs() >= 8.0 {
+                        p.turn_like += 1;
+                        p.turn_like_accepted += usize::from(ok);
+                    }
+                }
+            }
+            prev = face;
+        }
+    }
+    Ok(p)
+}
+
+fn read_labels(path: &std::path::Path) -> veriface::Result<BTreeMap<String, Vec<Label>>> {
+    let text = String::from_utf8_lossy(&read(path)?).into_owned();
+    let mut out: BTreeMap<String, Vec<Label>> = BTreeMap::new();
+    for line in text.lines().skip(1) {
+        let cells: Vec<&str> = line.splitn(6, ',').collect();
+        let (Some(video), Some(action), Some(start), Some(end)) =
+            (cells.first(), cells.get(1), cells.get(2), cells.get(4))
+        else {
+            continue;
+        };
+        let (Ok(start), Ok(end)) = (start.parse(), end.parse()) else {
+            continue;
+        };
+        out.entry(video.to_string()).or_default().push(Label {
+            action: action.to_string(),
+            start,
+            end,
+            uncertain: cells.get(5).is_some_and(|n| n.contains("uncertain")),
+        });
+    }
+    Ok(out)
+}
