@@ -5,6 +5,9 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { launch, openPage, root, serve, skipEval, y4m } from "./harness.mjs";
 
@@ -32,6 +35,7 @@ const idCard = idCardImg;
 const videoEl = document.getElementById("camera");
 videoEl.srcObject = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
 await videoEl.play();
+const prompt = document.createElement("p");
 const formData = new FormData();
 formData.append("file_a", new Blob([await fetchBytes(${JSON.stringify(SELFIE)})], { type: "image/jpeg" }), "a.jpg");
 formData.append("file_b", new Blob([await fetchBytes(${JSON.stringify(ID_PHOTO)})], { type: "image/jpeg" }), "b.jpg");
@@ -56,11 +60,32 @@ before(async () => {
   const exported = [
     ["vf", "result", "guide", "frames", "live"],
     ["body", "status", "b"],
+    ["challenge", "record", "result", "verdict"],
   ];
   blocks.forEach((block, i) => {
     routes[`/readme/${i}.mjs`] = async () => ({ type: "text/javascript", body: moduleFor(block, i, exported[i] ?? []) });
   });
   routes["/readme/count"] = async () => ({ type: "text/plain", body: String(blocks.length) });
+  // What `veriface serve` answers on the challenge endpoints, from the same CLI, with a test key.
+  const work = mkdtempSync(join(tmpdir(), "veriface-readme-"));
+  const key = join(work, "key");
+  writeFileSync(key, Buffer.alloc(32, 7));
+  const cli = (args) => {
+    try {
+      return execFileSync(join(root, "target", "release", "veriface"), args, { encoding: "utf8", cwd: root });
+    } catch (err) {
+      return err.stdout; // a refusal exits 1 and still prints its verdict
+    }
+  };
+  routes["/veriface/challenge"] = async () => ({ type: "application/json", body: cli(["challenge", "new", "--key-file", key]) });
+  routes["/veriface/challenge/verify"] = async (req) => {
+    let text = "";
+    for await (const chunk of req) text += chunk;
+    const { challenge, record } = JSON.parse(text);
+    writeFileSync(join(work, "c.json"), JSON.stringify(challenge));
+    writeFileSync(join(work, "r.json"), JSON.stringify(record));
+    return { type: "application/json", body: cli(["challenge", "verify", join(work, "c.json"), join(work, "r.json"), "--key-file", key]) };
+  };
   server = await serve({
     routes,
     // The README serves the package under /veriface/ and registers its Service Worker from there
@@ -81,7 +106,7 @@ after(async () => {
 
 test("the README's JavaScript examples run as written", { skip: skipEval }, async () => {
   const blocks = await readmeBlocks();
-  assert.equal(blocks.length, 2, "the README has two JavaScript examples");
+  assert.equal(blocks.length, 3, "the README has three JavaScript examples");
   const { page, outside, logs } = await openPage(browser, server.origin);
   const out = await page.evaluate(async () => {
     const run = async (i) => {
@@ -100,6 +125,8 @@ test("the README's JavaScript examples run as written", { skip: skipEval }, asyn
     const first = window.readme0;
     await run(1);
     const second = window.readme1;
+    await run(2);
+    const third = window.readme2;
     // The example registers without awaiting; wait until the worker is active.
     const registration = await Promise.race([
       navigator.serviceWorker.ready,
@@ -116,6 +143,10 @@ test("the README's JavaScript examples run as written", { skip: skipEval }, asyn
       deepvueStatus: second.status,
       deepvueMatch: second.b.data.match,
       serviceWorker: registration?.active?.scriptURL ?? registration?.installing?.scriptURL ?? null,
+      challengeSigned: typeof third.challenge.signature === "string",
+      recordFrames: third.record.frames.length,
+      deviceVerdict: typeof third.result.passed,
+      serverVerdict: { passed: typeof third.verdict.passed, signed: third.verdict.signed, nonce: third.verdict.nonce === third.challenge.nonce },
     };
   });
   assert.ok(!logs.some((l) => l.startsWith("pageerror")), logs.join("\n"));
@@ -132,4 +163,9 @@ test("the README's JavaScript examples run as written", { skip: skipEval }, asyn
   assert.equal(out.deepvueStatus, 200);
   assert.equal(out.deepvueMatch, true);
   assert.match(out.serviceWorker ?? "", /\/veriface\/js\/service-worker\.js$/);
+  // The third: a server-signed challenge run on the camera, the record verified by the server.
+  assert.ok(out.challengeSigned);
+  assert.ok(out.recordFrames >= 3);
+  assert.equal(out.deviceVerdict, "boolean");
+  assert.deepEqual(out.serverVerdict, { passed: "boolean", signed: true, nonce: true });
 });
