@@ -6,8 +6,8 @@ mod common;
 
 use veriface::liveness::eyes::EyeState;
 use veriface::liveness::passive::{AntiSpoof, PassiveModels};
-use veriface::LivenessOptions;
 use veriface::models::Manifest;
+use veriface::LivenessOptions;
 use veriface::{FacePolicy, ImageInput};
 
 fn models() -> (AntiSpoof, EyeState) {

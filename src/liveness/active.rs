@@ -185,16 +185,18 @@ pub fn find(
                 else {
                     continue;
                 };
-                let (ib, _, fb) = faces[b];
                 let back =
                     (b + 1..faces.len()).find(|&c| sign * faces[c].2.yaw <= limits.frontal_yaw);
                 if let Some(c) = back {
                     let (ic, tc, _) = faces[c];
-                    let peak = faces[b..c]
+                    // The furthest-turned frame: the most parallax a real head shows.
+                    let Some(&(ib, _, fb)) = faces[b..c]
                         .iter()
-                        .map(|f| sign * f.2.yaw)
-                        .fold(f64::MIN, f64::max);
-                    let mut r = result(vec![ia, ib, ic], tc, peak);
+                        .max_by(|x, y| (sign * x.2.yaw).total_cmp(&(sign * y.2.yaw)))
+                    else {
+                        continue;
+                    };
+                    let mut r = result(vec![ia, ib, ic], tc, sign * fb.yaw);
                     r.parallax = Some(parallax(fa, fb).unwrap_or(0.0));
                     return Some(r);
                 }

@@ -32,7 +32,8 @@ crate::codes::codes! {
         Busy = "BUSY",
         /// The answer was not ready within the request deadline (503, with `Retry-After`).
         DeadlineExceeded = "DEADLINE_EXCEEDED",
-        /// The endpoint is declared but not built yet (501).
+        /// The endpoint is not served by this server as configured (the challenges without a
+        /// `--key-file`) (501).
         NotImplemented = "NOT_IMPLEMENTED",
     }
 }

@@ -18,7 +18,7 @@ fn check(s: &Server, name: &str, path: &str, body: &Value, status: u16) -> Reply
 
 #[test]
 fn every_endpoint_answers_as_handle_does() {
-    let keys = support::key_file();
+    let keys = support::key_file("endpoints");
     let s = Server::start(
         "endpoints",
         &["--workers", "2", "--api-key-file", keys.to_str().unwrap()],
@@ -97,7 +97,7 @@ fn every_endpoint_answers_as_handle_does() {
     assert_eq!(r.status, 415, "{}", r.text());
     golden("handle/deepvue_seed_example", &r);
 
-    // The challenge endpoints are declared, not built: 501 in veriface's shape.
+    // Without --key-file the challenge endpoints are not served: 501 in veriface's shape.
     for path in ["/veriface/challenge", "/veriface/challenge/verify"] {
         let r = post_json(&s.url(path), Format::Veriface, &json!({}));
         assert_eq!(r.status, 501, "{}", r.text());
@@ -268,4 +268,123 @@ fn every_endpoint_answers_as_handle_does() {
         !log.contains(&a[100..160]) && !log.contains(&shots[1][100..160]),
         "an image reached the log"
     );
+}
+
+/// PNG bytes of `video` at each of `times` (seconds), by ffmpeg; `None` without one.
+fn video_frames(video: &std::path::Path, times: &[f64]) -> Option<Vec<Vec<u8>>> {
+    let ff = if std::process::Command::new("ffmpeg")
+        .arg("-version")
+        .output()
+        .is_ok()
+    {
+        "ffmpeg".to_string()
+    } else {
+        let out = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import imageio_ffmpeg; print(imageio_ffmpeg.get_ffmpeg_exe())",
+            ])
+            .output()
+            .ok()?;
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    times
+        .iter()
+        .map(|t| {
+            let out = std::process::Command::new(&ff)
+                .args(["-loglevel", "error", "-ss", &t.to_string(), "-i"])
+                .arg(video)
+                .args(["-frames:v", "1", "-f", "image2pipe", "-vcodec", "png", "-"])
+                .output()
+                .ok()?;
+            (!out.stdout.is_empty()).then_some(out.stdout)
+        })
+        .collect()
+}
+
+#[test]
+fn challenges_are_issued_signed_verified_once_and_forgeries_refused() {
+    let test = "challenges_are_issued_signed_verified_once_and_forgeries_refused";
+    let key = std::env::temp_dir().join(format!(
+        "veriface-serve-challenge-{}.key",
+        std::process::id()
+    ));
+    std::fs::write(&key, [3u8; 32]).unwrap();
+    let s = Server::start(
+        "challenge",
+        &["--workers", "1", "--key-file", key.to_str().unwrap()],
+    );
+    let issued = post_json(
+        &s.url("/veriface/challenge"),
+        Format::Veriface,
+        &json!({ "actions": ["turn_right", "turn_left"] }),
+    );
+    assert_eq!(issued.status, 200, "{}", issued.text());
+    let challenge = issued.json();
+    assert!(challenge["signature"].is_string());
+    assert_eq!(challenge["steps"][0]["action"], "turn_right");
+    let random = post_json(&s.url("/veriface/challenge"), Format::Veriface, &json!({}));
+    assert!((2..=3).contains(&random.json()["steps"].as_array().unwrap().len()));
+    let bad = post_json(
+        &s.url("/veriface/challenge"),
+        Format::Veriface,
+        &json!({ "actions": ["wink"] }),
+    );
+    assert_eq!(bad.status, 400, "{}", bad.text());
+
+    let Some(dir) = common::eval_dir(test) else {
+        return;
+    };
+    // A real person's turn to her right, then to her left (eval-labels/actions.csv: d3).
+    let times = [
+        0.0, 0.2, 0.4, 0.53, 0.7, 0.9, 1.1, 1.3, 7.9, 8.2, 8.5, 8.8, 9.1, 9.4, 9.7, 9.9,
+    ];
+    let Some(pngs) = video_frames(&dir.join("liveportrait_driving_videos/d3.mp4"), &times) else {
+        println!("SKIP {test}: no ffmpeg");
+        return;
+    };
+    let record = json!({
+        "nonce": challenge["nonce"],
+        "started_at": challenge["issued_at"],
+        "frames": pngs.iter().enumerate().map(|(i, p)| json!({ "t": i as f64 * 200.0, "image": b64(p) })).collect::<Vec<_>>(),
+    });
+    let verify = |c: &Value| {
+        post_json(
+            &s.url("/veriface/challenge/verify"),
+            Format::Veriface,
+            &json!({ "challenge": c, "record": record }),
+        )
+    };
+    let first = verify(&challenge);
+    assert_eq!(first.status, 200, "{}", first.text());
+    assert_eq!(first.json()["passed"], true, "{}", first.text());
+    assert_eq!(first.json()["signed"], true);
+    // The same record again: the nonce is spent.
+    let again = verify(&challenge).json();
+    assert_eq!(again["passed"], false);
+    assert_eq!(again["failed_codes"], json!(["NONCE_REUSED"]));
+    // A challenge the server did not sign (its signature removed, or its steps altered).
+    let mut unsigned = challenge.clone();
+    unsigned["signature"] = Value::Null;
+    unsigned["nonce"] = json!("0123456789abcdef0123456789abcdef");
+    let r = verify(&unsigned).json();
+    assert!(
+        r["failed_codes"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("BAD_SIGNATURE")),
+        "{r}"
+    );
+    let mut altered = challenge.clone();
+    altered["nonce"] = json!("fedcba9876543210fedcba9876543210");
+    altered["expires_at"] = json!(altered["expires_at"].as_u64().unwrap() + 3_600_000);
+    let r = verify(&altered).json();
+    assert!(
+        r["failed_codes"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("BAD_SIGNATURE")),
+        "{r}"
+    );
+    let _ = std::fs::remove_file(&key);
 }

@@ -17,7 +17,7 @@ fn head(path: &str, content_type: &str, extra: &str) -> Vec<u8> {
 
 #[test]
 fn keys_limits_and_hostile_bodies_get_typed_answers_and_the_server_keeps_serving() {
-    let keys = support::key_file();
+    let keys = support::key_file("hostile");
     let root = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("serve-static");
     std::fs::create_dir_all(root.join("www")).expect("www");
     std::fs::write(

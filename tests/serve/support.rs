@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use veriface::shapes::{Format, Service};
+use veriface::shapes::Format;
 
 /// Standard base64.
 pub fn b64(bytes: &[u8]) -> String {
@@ -73,9 +73,10 @@ impl Drop for Server {
     }
 }
 
-/// A file holding [`KEY`].
-pub fn key_file() -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("serve-api-keys.txt");
+/// A file holding [`KEY`], one per test (tests run in parallel: a shared file could be read
+/// while another test rewrites it).
+pub fn key_file(test: &str) -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("serve-keys-{test}.txt"));
     std::fs::write(&path, format!("# test keys\n{KEY}\n")).expect("key file");
     path
 }
@@ -242,34 +243,8 @@ pub fn schema(format: Format, liveness: bool) -> Value {
         (Format::Opencv, _) => "opencv-compare.schema.json",
     };
     let text = std::fs::read(root().join("schemas").join(file)).expect("schema file");
-    let mut schema: Value = serde_json::from_slice(&text).expect("schema is JSON");
-    extend_enums(&mut schema);
+    let schema: Value = serde_json::from_slice(&text).expect("schema is JSON");
     schema
-}
-
-fn extend_enums(v: &mut Value) {
-    match v {
-        Value::Object(m) => {
-            if let Some(Value::Array(list)) = m.get_mut("enum") {
-                let has = |s: &str, list: &[Value]| list.iter().any(|x| x == s);
-                if has("BAD_PARAMETER", list) {
-                    list.extend(Service::NAMES.iter().map(|n| json!(n)));
-                }
-                if has("ERR_FACE_NOT_DETECTED", list) {
-                    for c in [
-                        "ERR_API_KEY_NOT_PRESENT",
-                        "ERR_API_KEY_NOT_VALID",
-                        "ERR_NOT_FOUND",
-                    ] {
-                        list.push(json!(c));
-                    }
-                }
-            }
-            m.values_mut().for_each(extend_enums);
-        }
-        Value::Array(a) => a.iter_mut().for_each(extend_enums),
-        _ => {}
-    }
 }
 
 /// Validates `body` against `format`'s schema.

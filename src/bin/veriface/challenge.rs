@@ -92,15 +92,6 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
             };
             let fresh = !used.lines().any(|l| l.trim() == challenge.nonce);
             let mut v = ctx.liveness_verifier()?;
-            let mesh = ctx
-                .manifest
-                .mesh
-                .as_ref()
-                .map(|m| read(&ctx.models_dir.join(&m.file.file)))
-                .transpose()?;
-            if let Some(mesh) = mesh {
-                v.load_mesh(&mesh)?;
-            }
             let context = ChallengeContext {
                 key: key.as_deref(),
                 now_ms: now.unwrap_or_else(now_ms),

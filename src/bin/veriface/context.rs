@@ -67,7 +67,7 @@ impl Context {
         )
     }
 
-    /// A verifier with the eye-state and anti-spoofing classifiers loaded too.
+    /// A verifier with the liveness models loaded too (anti-spoofing, eye state, iris, face mesh).
     ///
     /// # Errors
     /// As [`Context::verifier`]; `UNKNOWN_MODEL` when the manifest lists no liveness models.
@@ -81,6 +81,10 @@ impl Context {
         let eye = file(self.manifest.eye.as_ref().map(|e| &e.file))?;
         let iris = file(self.manifest.iris.as_ref().map(|e| &e.file))?;
         v.load_passive(&live, &eye, &iris)?;
+        // The face mesh too, when the manifest has one: the challenge's head turns need it.
+        if let Some(mesh) = &self.manifest.mesh {
+            v.load_mesh(&self.model(&mesh.file)?)?;
+        }
         Ok(v)
     }
 

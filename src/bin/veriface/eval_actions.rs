@@ -71,9 +71,6 @@ struct Tally {
 
 pub fn run(ctx: &Context, args: &Args) -> veriface::Result<bool> {
     let mut v = ctx.liveness_verifier()?;
-    if let Some(m) = &ctx.manifest.mesh {
-        v.load_mesh(&read(&ctx.models_dir.join(&m.file.file))?)?;
-    }
     let labels = read_labels(&args.labels)?;
     let ff = dataset::ffmpeg(args.ffmpeg.as_deref())?;
     let limits = ActiveLimits::default();
@@ -171,6 +168,10 @@ pub fn run(ctx: &Context, args: &Args) -> veriface::Result<bool> {
             "NUAA printed photos, positions 01-04, consecutive pairs: {} of {} reach the 3D limit ({:.3}); of the {} pairs whose yaw changes by 8 deg or more, {}",
             p.accepted, p.pairs, p.accepted as f64 / p.pairs.max(1) as f64, p.turn_like, p.turn_like_accepted
         );
+        out!(
+            "  as one-turn challenges (each sequence, each direction): printed photos {} of {} passed; live people (who did not turn on cue) {} of {}",
+            p.challenges_passed, p.challenges, p.live_challenges_passed, p.live_challenges
+        );
     }
     Ok(true)
 }
@@ -223,9 +224,17 @@ struct Prints {
     accepted: usize,
     turn_like: usize,
     turn_like_accepted: usize,
+    /// Sequences judged as a one-turn challenge (left, then right: two per sequence), and those
+    /// passed.
+    challenges: usize,
+    challenges_passed: usize,
+    /// The same for NUAA's live sequences (a live person who did not turn on cue).
+    live_challenges: usize,
+    live_challenges_passed: usize,
 }
 
-/// NUAA printed-photo sequences at positions 01-04 (rotated, twisted): every consecutive pair.
+/// NUAA printed-photo sequences at positions 01-04 (rotated, twisted): every consecutive pair,
+/// and each sequence judged as a one-turn challenge; NUAA's live sequences likewise.
 fn print_parallax(
     v: &mut Verifier,
     dir: &std::path::Path,
@@ -237,16 +246,50 @@ fn print_parallax(
         accepted: 0,
         turn_like: 0,
         turn_like_accepted: 0,
+        challenges: 0,
+        challenges_passed: 0,
+        live_challenges: 0,
+        live_challenges_passed: 0,
     };
     for (key, seq) in dataset::sequences(&rows) {
         let position = key.rsplit('_').nth(1).unwrap_or_default();
-        if !key.starts_with("spoof_print") || !["01", "02", "03", "04"].contains(&position) {
+        let print = key.starts_with("spoof_print");
+        if print && !["01", "02", "03", "04"].contains(&position) {
+            continue;
+        }
+        // The whole sequence as frames of one capture (pictures of a 20 fps webcam), judged as a
+        // challenge of one turn each way with a window as long as the sequence.
+        let mut measures = Vec::new();
+        for row in &seq {
+            let image = v.decode(ImageInput::Encoded(&read(&row.path)?))?;
+            let t = row.sequence.as_ref().map_or(0.0, |s| s.1 as f64 * 50.0);
+            measures.push(FrameMeasure {
+                t,
+                face: mesh_face(v, &image)?,
+            });
+        }
+        for action in [Action::TurnLeft, Action::TurnRight] {
+            let step = veriface::challenge::Step {
+                action,
+                window_ms: u64::MAX / 4,
+            };
+            let passed = active::follow(&[step], &measures, limits)
+                .first()
+                .is_some_and(|s| s.done);
+            if print {
+                p.challenges += 1;
+                p.challenges_passed += usize::from(passed);
+            } else {
+                p.live_challenges += 1;
+                p.live_challenges_passed += usize::from(passed);
+            }
+        }
+        if !print {
             continue;
         }
         let mut prev: Option<FaceMeasure> = None;
-        for row in seq {
-            let image = v.decode(ImageInput::Encoded(&read(&row.path)?))?;
-            let face = mesh_face(v, &image)?;
+        for m in measures {
+            let face = m.face;
             if let (Some(a), Some(b)) = (&prev, &face) {
                 if let Some(x) = active::parallax(a, b) {
                     p.pairs += 1;

@@ -36,6 +36,8 @@ pub struct App {
     pub keys: Option<ApiKeys>,
     /// The secret for signing liveness challenges (`--key-file`), for the challenge endpoints.
     pub challenge_key: Option<Vec<u8>>,
+    /// Nonces of challenges verified, with their expiry: a record is accepted once.
+    pub used_nonces: std::sync::Mutex<std::collections::HashMap<String, u64>>,
     /// Counters and histograms.
     pub metrics: Metrics,
     /// Body, time and concurrency limits.

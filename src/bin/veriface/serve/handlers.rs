@@ -121,7 +121,7 @@ pub async fn verify_evidence(
 
 /// Runs `job` on a worker: queued if there is room, else 503 BUSY at once. A job whose worker
 /// died (a panic, caught) is a 500 INFERENCE_FAILED.
-async fn run<T, F>(app: &App, r: &Req, job: F) -> Result<T, Response>
+pub async fn run<T, F>(app: &App, r: &Req, job: F) -> Result<T, Response>
 where
     T: Send + 'static,
     F: FnOnce(&mut veriface::Verifier) -> T + Send + 'static,

@@ -120,6 +120,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
             pool,
             keys,
             challenge_key,
+            used_nonces: Default::default(),
             metrics: metrics::Metrics::default(),
             limits,
             in_flight: AtomicUsize::new(0),
