@@ -188,7 +188,7 @@ pub fn find(
                 let back =
                     (b + 1..faces.len()).find(|&c| sign * faces[c].2.yaw <= limits.frontal_yaw);
                 if let Some(c) = back {
-                    let (ic, tc, _) = faces[c];
+                    let (ic, tc, fc) = faces[c];
                     // The furthest-turned frame: the most parallax a real head shows.
                     let Some(&(ib, _, fb)) = faces[b..c]
                         .iter()
@@ -197,7 +197,10 @@ pub fn find(
                         continue;
                     };
                     let mut r = result(vec![ia, ib, ic], tc, sign * fb.yaw);
-                    r.parallax = Some(parallax(fa, fb).unwrap_or(0.0));
+                    // Turning away and turning back are both evidence: the larger counts.
+                    let going = parallax(fa, fb).unwrap_or(0.0);
+                    let coming = parallax(fc, fb).unwrap_or(0.0);
+                    r.parallax = Some(going.max(coming));
                     return Some(r);
                 }
             }

@@ -17,6 +17,8 @@ before(async () => {
   const embedder = await readFile(new URL("../../models/faceplugin_fr_feature.onnx", import.meta.url));
   const liveModel = await readFile(new URL("../../models/minifasnet_v2_2.7.onnx", import.meta.url));
   const eyeModel = await readFile(new URL("../../models/faceplugin_fr_eye.onnx", import.meta.url));
+  const irisModel = await readFile(new URL("../../models/iris_landmark.onnx", import.meta.url));
+  const meshModel = await readFile(new URL("../../models/face_landmark_468.onnx", import.meta.url));
   server = await serve({
     routes: {
       // The detector with one byte flipped: must be refused by hash, from JS and from wasm.
@@ -29,6 +31,8 @@ before(async () => {
       // Intact: only the detector is damaged in this folder.
       "/broken/minifasnet_v2_2.7.onnx": () => ({ body: liveModel }),
       "/broken/faceplugin_fr_eye.onnx": () => ({ body: eyeModel }),
+      "/broken/iris_landmark.onnx": () => ({ body: irisModel }),
+      "/broken/face_landmark_468.onnx": () => ({ body: meshModel }),
       "/custom/retinaface_mnet025.onnx": () => ({ body: detector }),
       // The test page under a Content-Security-Policy that forbids workers.
       "/pages/no-workers.html": async () => ({
@@ -84,9 +88,11 @@ for (const worker of [true, false]) {
     const last = events[events.length - 1];
     assert.equal(last.phase, "ready");
     assert.equal(last.loaded, last.total);
-    // The wasm, the detector, the embedder and (loaded by default) the two liveness models.
-    assert.equal(last.total, info.bytes.wasm + info.bytes.detector + info.bytes.embedder + info.bytes.liveness + info.bytes.eye);
-    assert.ok(info.bytes.liveness > 0 && info.bytes.eye > 0);
+    // The wasm, the detector, the embedder and (loaded by default) the liveness models
+    // (anti-spoofing, eye state, iris) and the face mesh a challenge's turns need.
+    const { wasm, detector, embedder, liveness, eye, iris, mesh } = info.bytes;
+    assert.equal(last.total, wasm + detector + embedder + liveness + eye + iris + mesh);
+    assert.ok(liveness > 0 && eye > 0 && iris > 0 && mesh > 0, JSON.stringify(info.bytes));
     assert.deepEqual(outside, [], "requests left the machine");
     assert.ok(!logs.some((l) => l.startsWith("pageerror")), logs.join("\n"));
   });
@@ -101,7 +107,7 @@ test("a second load reads the wasm and models from the Cache API, and a damaged 
     vf.close();
     return { fromCache: vf.info.fromCache, caches: await caches.keys() };
   });
-  assert.deepEqual(first.fromCache, { wasm: false, detector: false, embedder: false, liveness: false, eye: false });
+  assert.deepEqual(first.fromCache, { wasm: false, detector: false, embedder: false, liveness: false, eye: false, iris: false, mesh: false });
   assert.equal(first.caches.length, 1, `caches: ${first.caches}`);
   assert.notEqual(first.caches[0], "veriface-0000000000000000");
   const before = server.requests.filter((p) => p.endsWith(".onnx") || p.endsWith(".wasm")).length;
@@ -110,7 +116,7 @@ test("a second load reads the wasm and models from the Cache API, and a damaged 
     vf.close();
     return vf.info.fromCache;
   });
-  assert.deepEqual(second, { wasm: true, detector: true, embedder: true, liveness: true, eye: true });
+  assert.deepEqual(second, { wasm: true, detector: true, embedder: true, liveness: true, eye: true, iris: true, mesh: true });
   assert.equal(server.requests.filter((p) => p.endsWith(".onnx") || p.endsWith(".wasm")).length, before, "files were fetched again");
   // Overwrite the cached detector with other bytes: the next load must notice and refetch it.
   const third = await page.evaluate(async () => {
@@ -124,7 +130,7 @@ test("a second load reads the wasm and models from the Cache API, and a damaged 
     vf.close();
     return vf.info.fromCache;
   });
-  assert.deepEqual(third, { wasm: true, detector: false, embedder: true, liveness: true, eye: true });
+  assert.deepEqual(third, { wasm: true, detector: false, embedder: true, liveness: true, eye: true, iris: true, mesh: true });
 });
 
 test("every input type reaches the pipeline", { skip: skipEval }, async () => {

@@ -109,8 +109,13 @@ pub fn run(ctx: &Context, args: &Args) -> veriface::Result<bool> {
                     Some(k) => {
                         hit[k] = true;
                         if action != Action::Blink {
-                            if let (Some(a), Some(b)) = (images.get(r.frames[0]), images.get(key)) {
-                                if let Some(p) = parallax(&mut v, a, b)? {
+                            // As the verifier measures it: the larger of turning away
+                            // (before -> during) and turning back (after -> during).
+                            let pick = |k: usize| r.frames.get(k).and_then(|&i| images.get(i));
+                            if let (Some(a), Some(b), Some(c)) = (pick(0), pick(1), pick(2)) {
+                                let away = parallax(&mut v, a, b)?;
+                                let back = parallax(&mut v, c, b)?;
+                                if let Some(p) = away.into_iter().chain(back).reduce(f64::max) {
                                     tally.parallax_measured += 1;
                                     tally.parallax_accepted +=
                                         usize::from(p >= limits.min_parallax);
