@@ -93,8 +93,30 @@ impl Context {
     }
 }
 
-/// Reads a file, turning I/O failures into a `BAD_PARAMETER` that names the path.
+/// The most [`read`] takes from one file. Far above any input the CLI reads (the largest model is
+/// 22 MB; a vendor body of six 20 MiB images in base64 is 160 MiB), and a bound on what a file
+/// that never ends (`/dev/zero`, `/dev/full`, a pipe fed forever) can make it allocate.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Reads a file, at most [`MAX_FILE_BYTES`], turning I/O failures (missing, unreadable, a folder,
+/// too long) into a `BAD_PARAMETER` that names the path.
 pub fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path)
-        .map_err(|e| Error::bad_parameter("path", format!("cannot read {}: {e}", path.display())))
+    use std::io::Read;
+    let refuse = |why: String| {
+        Error::bad_parameter("path", format!("cannot read {}: {why}", path.display()))
+    };
+    let file = std::fs::File::open(path).map_err(|e| refuse(e.to_string()))?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(refuse("it is a folder, not a file".into()));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| refuse(e.to_string()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(refuse(format!(
+            "it is longer than {MAX_FILE_BYTES} bytes, the most the command line reads from one file"
+        )));
+    }
+    Ok(bytes)
 }

@@ -46,9 +46,17 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
     if let Some(out) = args.draw {
         let mut pixels = v.decode(ImageInput::Encoded(&bytes))?;
         draw::faces(&mut pixels, &r.faces);
-        pixels.save(&out).map_err(|e| {
+        // Encoded in memory and written in one call: `save` writes through a buffer whose last
+        // flush happens on drop, where a failure (a full disk) is lost.
+        let format = image::ImageFormat::from_path(&out).unwrap_or(image::ImageFormat::Png);
+        let mut encoded = std::io::Cursor::new(Vec::new());
+        let refuse = |e: &dyn std::fmt::Display| {
             Error::bad_parameter("--draw", format!("cannot write {}: {e}", out.display()))
-        })?;
+        };
+        pixels
+            .write_to(&mut encoded, format)
+            .map_err(|e| refuse(&e))?;
+        std::fs::write(&out, encoded.into_inner()).map_err(|e| refuse(&e))?;
     }
     Ok(true)
 }

@@ -1,26 +1,47 @@
-//! Printing: JSON, vendor responses, errors. Standard output may be a pipe that closes early
-//! (`veriface frame ... --json | head -1`): a write that fails ends the program quietly rather
-//! than panicking as `println!` does.
+//! Printing: JSON, vendor responses, errors. Every subcommand prints through [`line`], never
+//! `println!` (which panics with "failed printing to stdout" when the write fails):
+//!
+//! - standard output is a pipe whose reader has gone (`veriface frame ... --json | head -1`):
+//!   the program ends quietly with status 0, as `yes | head` does;
+//! - any other failure to write it (a full disk, `> /dev/full`): `error [IO_ERROR]: ...` on
+//!   standard error and status 1.
+//!
+//! (A standard output closed before the start, `>&-`, is not one of them: Rust's runtime opens
+//! /dev/null in its place before `main`, so the output goes nowhere, as with `> /dev/null`.)
+//!
+//! `IO_ERROR` is the command line's own code, beside the library's [`veriface::ErrorCode`]s: the
+//! library never does I/O (it is also the wasm core, whose JavaScript error codes must equal that
+//! list: tests/code_lists.rs), so it cannot raise it. A file the CLI cannot read, or a file it
+//! was asked to write (`--draw`, `--roc`, `--nonce-db`) that it cannot create, is
+//! `BAD_PARAMETER` naming the argument, as before: the caller named a path that does not work.
 
 use std::io::Write;
 
 use veriface::shapes::{self, Context, Response};
 use veriface::{Error, Result};
 
+/// The code printed when the program's output cannot be written.
+pub const IO_ERROR: &str = "IO_ERROR";
+
 /// Writes one line to standard output; a closed pipe exits quietly (status 0, as `yes | head`
-/// does), any other write error is reported.
+/// does), any other write error exits with `error [IO_ERROR]` (status 1).
 pub fn line(text: &str) {
     let mut out = std::io::stdout().lock();
     if let Err(e) = writeln!(out, "{text}").and_then(|()| out.flush()) {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            let _ = writeln!(
-                std::io::stderr(),
-                "error [IO_ERROR]: cannot write the output: {e}"
-            );
-            std::process::exit(1);
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
         }
-        std::process::exit(0);
+        fail(&e);
     }
+}
+
+/// Reports a failed write of the output and exits with status 1.
+fn fail(e: &std::io::Error) -> ! {
+    let _ = writeln!(
+        std::io::stderr(),
+        "error [{IO_ERROR}]: cannot write the output: {e}"
+    );
+    std::process::exit(1);
 }
 
 /// Prints `value` as pretty JSON.
