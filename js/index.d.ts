@@ -300,7 +300,7 @@ export interface ChallengeStep {
   frames: number[];
   value: number;
   threshold: number;
-  /** For a turn: the 3D evidence (affine residual of the face mesh over the eye distance). */
+  /** For a turn: the 3D evidence (residual of the face mesh after the best affine map, over the eye distance). */
   parallax: number | null;
   reason: string | null;
 }

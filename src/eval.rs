@@ -151,6 +151,87 @@ pub fn fold_accuracies(samples: &[(usize, f64, bool)]) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// One protocol pair's outcome: its fold, its similarity (`None` when the detector found no face
+/// in either image, so the pipeline gave no score), and whether it shows the same person.
+pub type Sample = (usize, Option<f64>, bool);
+
+/// The verification figures of a k-fold protocol (LFW's, also used for CFP's splits).
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    /// Mean of the per-fold accuracies.
+    pub accuracy: f64,
+    /// Population standard deviation of the per-fold accuracies.
+    pub accuracy_std: f64,
+    /// True-accept rate at false-accept rate 1e-3 over the protocol pairs.
+    pub tar_at_far_1e3: f64,
+    /// Area under the ROC curve over the protocol pairs.
+    pub auc: f64,
+    /// Protocol pairs.
+    pub pairs: usize,
+    /// Pairs with no score (no face detected in one image or both): failures to detect.
+    pub no_face: usize,
+    /// Accuracy of each fold at the threshold chosen on the other folds.
+    pub fold_accuracies: Vec<f64>,
+    /// The threshold each fold was tested at.
+    pub fold_thresholds: Vec<f64>,
+    /// Similarity threshold at false-accept rate 1e-3 over the protocol's different-person pairs.
+    pub score_at_far_1e3_on_pairs: f64,
+}
+
+/// The k-fold protocol over samples that may lack a score: each fold's threshold is chosen on the
+/// other folds' scored pairs, and **a pair without a score counts as a wrong answer** in its fold's
+/// accuracy whatever its label (a failure to detect is an error, even where refusing happens to
+/// be right). For TAR and AUC a missing score ranks below every other, as the pipeline refuses such
+/// a pair (`NO_FACE`): a same-person pair is then a false reject, a different-person pair a reject.
+pub fn verification(samples: &[Sample]) -> Verification {
+    let folds = samples.iter().map(|s| s.0 + 1).max().unwrap_or(0);
+    let scored = |keep: &dyn Fn(usize) -> bool| -> Vec<(f64, bool)> {
+        samples
+            .iter()
+            .filter(|s| keep(s.0))
+            .filter_map(|s| s.1.map(|v| (v, s.2)))
+            .collect()
+    };
+    let per_fold: Vec<(f64, f64)> = (0..folds)
+        .map(|k| {
+            let t = best_threshold(&scored(&|f| f != k));
+            let in_fold = samples.iter().filter(|s| s.0 == k).count();
+            let right = samples
+                .iter()
+                .filter(|s| s.0 == k)
+                .filter(|s| s.1.is_some_and(|v| (v >= t) == s.2))
+                .count();
+            let acc = if in_fold == 0 {
+                0.0
+            } else {
+                right as f64 / in_fold as f64
+            };
+            (acc, t)
+        })
+        .collect();
+    let accs: Vec<f64> = per_fold.iter().map(|f| f.0).collect();
+    let (accuracy, accuracy_std) = mean_std(&accs);
+    let ranked = |same: bool| -> Vec<f64> {
+        samples
+            .iter()
+            .filter(|s| s.2 == same)
+            .map(|s| s.1.unwrap_or(f64::NEG_INFINITY))
+            .collect()
+    };
+    let (genuine, impostor) = (ranked(true), ranked(false));
+    Verification {
+        accuracy,
+        accuracy_std,
+        tar_at_far_1e3: tar_at_far(&genuine, &impostor, 1e-3),
+        auc: auc(&genuine, &impostor),
+        pairs: samples.len(),
+        no_face: samples.iter().filter(|s| s.1.is_none()).count(),
+        fold_accuracies: accs,
+        fold_thresholds: per_fold.iter().map(|f| f.1).collect(),
+        score_at_far_1e3_on_pairs: threshold_at_far(&impostor, 1e-3),
+    }
+}
+
 /// Mean and population standard deviation.
 pub fn mean_std(values: &[f64]) -> (f64, f64) {
     if values.is_empty() {

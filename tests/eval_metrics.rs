@@ -3,7 +3,7 @@
 use veriface::compare::{cosine, neg_euclidean, score, similarity, similarity_for_score};
 use veriface::eval::{
     accuracy_at, auc, best_threshold, calibrate, fit_logistic, fold_accuracies, mean_std,
-    parse_pairs, roc, tar_at_far, threshold_at_far,
+    parse_pairs, roc, tar_at_far, threshold_at_far, verification,
 };
 use veriface::models::Manifest;
 
@@ -75,6 +75,36 @@ fn fold_thresholds_come_from_the_other_folds() {
     assert_eq!(folds[0].0, 0.5);
     let (mean, std) = mean_std(&[1.0, 0.5]);
     assert_eq!((mean, std), (0.75, 0.25));
+}
+
+#[test]
+fn a_pair_without_a_score_is_a_wrong_answer_whatever_its_label() {
+    // The same folds as above, then an unscored pair (no face detected) added to folds 1 and 2:
+    // it is wrong even where it shows two people, and it moves no fold's threshold.
+    let mut samples: Vec<(usize, Option<f64>, bool)> = vec![
+        (0, Some(0.3), false),
+        (0, Some(0.8), true),
+        (1, Some(0.2), false),
+        (1, Some(0.3), true),
+        (2, Some(0.1), false),
+        (2, Some(0.35), true),
+    ];
+    let before = verification(&samples);
+    assert_eq!(before.fold_accuracies[0], 0.5);
+    assert_eq!(before.no_face, 0);
+    samples.push((1, None, false));
+    samples.push((2, None, true));
+    let after = verification(&samples);
+    assert_eq!(after.no_face, 2);
+    assert_eq!(after.pairs, 8);
+    assert_eq!(after.fold_thresholds, before.fold_thresholds);
+    assert_eq!(after.fold_accuracies[0], 0.5);
+    for k in [1, 2] {
+        let want = before.fold_accuracies[k] * 2.0 / 3.0;
+        assert!((after.fold_accuracies[k] - want).abs() < 1e-12, "fold {k}");
+    }
+    // For TAR and AUC the unscored same-person pair ranks below every impostor.
+    assert!(after.auc < before.auc);
 }
 
 #[test]

@@ -10,6 +10,7 @@ pub mod eyes;
 pub mod mesh;
 pub mod motion;
 pub mod passive;
+pub mod planar;
 pub mod pose;
 pub mod quality;
 pub mod sequence;

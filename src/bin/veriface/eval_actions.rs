@@ -16,6 +16,8 @@ use image::RgbImage;
 use serde::Serialize;
 use veriface::challenge::Action;
 use veriface::liveness::active::{self, ActiveLimits, FaceMeasure, FrameMeasure};
+use veriface::liveness::mesh::STABLE;
+use veriface::liveness::planar;
 use veriface::liveness::quality::Code;
 use veriface::{ImageInput, LivenessOptions, Pass, Verifier};
 
@@ -67,6 +69,10 @@ struct Tally {
     parallax_accepted: usize,
     parallax_measured: usize,
     parallax_values: Vec<f64>,
+    /// The same evidence from the detector's five landmarks instead of the mesh.
+    /// The same turns' evidence measured the two other ways: [mesh after a homography, five
+    /// landmarks after an affine map].
+    alternatives: Vec<[f64; 2]>,
 }
 
 pub fn run(ctx: &Context, args: &Args) -> veriface::Result<bool> {
@@ -113,13 +119,17 @@ pub fn run(ctx: &Context, args: &Args) -> veriface::Result<bool> {
                             // (before -> during) and turning back (after -> during).
                             let pick = |k: usize| r.frames.get(k).and_then(|&i| images.get(i));
                             if let (Some(a), Some(b), Some(c)) = (pick(0), pick(1), pick(2)) {
-                                let away = parallax(&mut v, a, b)?;
-                                let back = parallax(&mut v, c, b)?;
-                                if let Some(p) = away.into_iter().chain(back).reduce(f64::max) {
+                                let (a, b, c) = (
+                                    measure(&mut v, a)?,
+                                    measure(&mut v, b)?,
+                                    measure(&mut v, c)?,
+                                );
+                                if let Some([p, homography, five]) = evidence_of(&a, &b, &c) {
                                     tally.parallax_measured += 1;
                                     tally.parallax_accepted +=
                                         usize::from(p >= limits.min_parallax);
                                     tally.parallax_values.push(p);
+                                    tally.alternatives.push([homography, five]);
                                 }
                             }
                         }
@@ -177,6 +187,58 @@ pub fn run(ctx: &Context, args: &Args) -> veriface::Result<bool> {
             "  as one-turn challenges (each sequence, each direction): printed photos {} of {} passed; live people (who did not turn on cue) {} of {}",
             p.challenges_passed, p.challenges, p.live_challenges_passed, p.live_challenges
         );
+        // The trade-off the limit sets: real turns accepted against printed photos refused.
+        let real: Vec<f64> = tallies
+            .values()
+            .flat_map(|t| t.parallax_values.iter().copied())
+            .collect();
+        out!("  3D limit: real turns accepted / printed-photo challenges refused / printed-photo pairs under the limit");
+        for limit in [
+            0.025,
+            0.03,
+            0.035,
+            0.04,
+            0.045,
+            0.05,
+            active::MIN_PARALLAX,
+            0.06,
+        ] {
+            let ok = real.iter().filter(|x| **x >= limit).count();
+            let passed = p.turns_found.iter().filter(|x| **x >= limit).count();
+            out!(
+                "    {limit:.3}: {ok}/{} ({:.1}%) / {}/{} ({:.1}%) / {}/{}",
+                real.len(),
+                100.0 * ok as f64 / real.len().max(1) as f64,
+                p.challenges - passed,
+                p.challenges,
+                100.0 * (p.challenges - passed) as f64 / p.challenges.max(1) as f64,
+                p.pair_values.iter().filter(|x| **x < limit).count(),
+                p.pair_values.len()
+            );
+        }
+        // The three ways of measuring side by side, on the real turns and on the printed-photo
+        // turns found: which of them leaves real turns furthest above what pictures leave.
+        let median = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+        };
+        let alt: Vec<[f64; 2]> = tallies
+            .values()
+            .flat_map(|t| t.alternatives.iter().copied())
+            .collect();
+        out!(
+            "  real turns, median evidence: mesh affine {:.3}, mesh homography {:.3}, five landmarks affine {:.3}",
+            median(real.clone()),
+            median(alt.iter().map(|a| a[0]).collect()),
+            median(alt.iter().map(|a| a[1]).collect())
+        );
+        out!(
+            "  printed-photo turns found (mesh affine, mesh homography, five landmarks): {:?}",
+            p.print_turns
+                .iter()
+                .map(|e| e.map(|x| (x * 1000.0).round() / 1000.0))
+                .collect::<Vec<_>>()
+        );
     }
     Ok(true)
 }
@@ -202,25 +264,53 @@ fn track(v: &mut Verifier, image: &RgbImage, t: f64) -> veriface::Result<FrameMe
     Ok(FrameMeasure { t, face })
 }
 
-/// The 3D evidence between two frames, as a verifier measures it (full pass, face mesh).
-fn parallax(v: &mut Verifier, a: &RgbImage, b: &RgbImage) -> veriface::Result<Option<f64>> {
-    let (Some(fa), Some(fb)) = (mesh_face(v, a)?, mesh_face(v, b)?) else {
-        return Ok(None);
-    };
-    Ok(active::parallax(&fa, &fb))
-}
+/// A face as the verifier measures it (full pass, face mesh), with the detector's five landmarks.
+type Measured = Option<Face>;
+type Face = (FaceMeasure, [[f64; 2]; 5]);
 
-fn mesh_face(v: &mut Verifier, image: &RgbImage) -> veriface::Result<Option<FaceMeasure>> {
+fn measure(v: &mut Verifier, image: &RgbImage) -> veriface::Result<Measured> {
     let r = v.frame_checks(image, Pass::Full, &LivenessOptions::default())?;
     let (Some(face), Some(pose)) = (&r.subject, r.pose) else {
         return Ok(None);
     };
-    Ok(Some(FaceMeasure {
-        yaw: f64::from(pose.yaw),
-        eyes_open: 0.0,
-        width: 0.0,
-        mesh: Some(v.mesh_landmarks(image, face)?),
-    }))
+    let five = face.landmarks.map(|p| [f64::from(p[0]), f64::from(p[1])]);
+    Ok(Some((
+        FaceMeasure {
+            yaw: f64::from(pose.yaw),
+            eyes_open: 0.0,
+            width: 0.0,
+            mesh: Some(v.mesh_landmarks(image, face)?),
+        },
+        five,
+    )))
+}
+
+/// A turn's 3D evidence as the verifier measures it (the larger of before -> during and
+/// after -> during), with two alternatives for comparison: [the mesh after the best affine map
+/// (what the verifier uses), the mesh after the best homography, the five landmarks after the
+/// best affine map]. `None` without the turned frame's mesh and one frontal one.
+fn evidence_of(a: &Measured, b: &Measured, c: &Measured) -> Option<[f64; 3]> {
+    let (ends, b) = ([a.as_ref(), c.as_ref()], b.as_ref()?);
+    let best = |f: &dyn Fn(&Face) -> Option<f64>| {
+        ends.into_iter().flatten().filter_map(f).reduce(f64::max)
+    };
+    let mesh = best(&|x| active::parallax(&x.0, &b.0))?;
+    let points = |m: &FaceMeasure| -> Option<Vec<[f64; 2]>> {
+        STABLE
+            .iter()
+            .map(|&i| {
+                m.mesh
+                    .as_ref()?
+                    .get(i)
+                    .map(|p| [f64::from(p[0]), f64::from(p[1])])
+            })
+            .collect()
+    };
+    let iod = |l: &[[f64; 2]; 5]| (l[1][0] - l[0][0]).hypot(l[1][1] - l[0][1]);
+    let homography =
+        best(&|x| planar::homography_residual(&points(&x.0)?, &points(&b.0)?, iod(&x.1)));
+    let five = best(&|x| planar::affine_residual(&x.1, &b.1, iod(&x.1)));
+    Some([mesh, homography.unwrap_or(0.0), five.unwrap_or(0.0)])
 }
 
 #[derive(Serialize)]
@@ -236,6 +326,12 @@ struct Prints {
     /// The same for NUAA's live sequences (a live person who did not turn on cue).
     live_challenges: usize,
     live_challenges_passed: usize,
+    /// The 3D evidence of each printed-photo challenge whose turn was found (yaw out and back).
+    turns_found: Vec<f64>,
+    /// The same turns' evidence from the five landmarks.
+    print_turns: Vec<[f64; 3]>,
+    /// The evidence of every consecutive pair.
+    pair_values: Vec<f64>,
 }
 
 /// NUAA printed-photo sequences at positions 01-04 (rotated, twisted): every consecutive pair,
@@ -255,6 +351,9 @@ fn print_parallax(
         challenges_passed: 0,
         live_challenges: 0,
         live_challenges_passed: 0,
+        turns_found: Vec::new(),
+        print_turns: Vec::new(),
+        pair_values: Vec::new(),
     };
     for (key, seq) in dataset::sequences(&rows) {
         let position = key.rsplit('_').nth(1).unwrap_or_default();
@@ -264,26 +363,48 @@ fn print_parallax(
         }
         // The whole sequence as frames of one capture (pictures of a 20 fps webcam), judged as a
         // challenge of one turn each way with a window as long as the sequence.
-        let mut measures = Vec::new();
+        let (mut measures, mut measured) = (Vec::new(), Vec::new());
         for row in &seq {
             let image = v.decode(ImageInput::Encoded(&read(&row.path)?))?;
             let t = row.sequence.as_ref().map_or(0.0, |s| s.1 as f64 * 50.0);
+            let m = measure(v, &image)?;
             measures.push(FrameMeasure {
                 t,
-                face: mesh_face(v, &image)?,
+                face: m.as_ref().map(|x| x.0.clone()),
             });
+            measured.push(m);
         }
         for action in [Action::TurnLeft, Action::TurnRight] {
             let step = veriface::challenge::Step {
                 action,
                 window_ms: u64::MAX / 4,
             };
-            let passed = active::follow(&[step], &measures, limits)
-                .first()
-                .is_some_and(|s| s.done);
+            // Followed without the 3D limit, then held to it: the turn's evidence is kept for
+            // the sweep (the turn found is the same whatever the limit).
+            let open = ActiveLimits {
+                min_parallax: 0.0,
+                ..*limits
+            };
+            let turn = active::follow(&[step], &measures, &open)
+                .into_iter()
+                .next()
+                .filter(|s| s.done);
+            let evidence = turn.as_ref().map(|s| s.parallax.unwrap_or(0.0));
+            let passed = evidence.is_some_and(|x| x >= limits.min_parallax);
             if print {
                 p.challenges += 1;
                 p.challenges_passed += usize::from(passed);
+                p.turns_found.extend(evidence);
+                let at = |k: usize| {
+                    turn.as_ref()
+                        .and_then(|s| s.frames.get(k))
+                        .and_then(|&i| measured.get(i))
+                        .cloned()
+                        .flatten()
+                };
+                if turn.is_some() {
+                    p.print_turns.extend(evidence_of(&at(0), &at(1), &at(2)));
+                }
             } else {
                 p.live_challenges += 1;
                 p.live_challenges_passed += usize::from(passed);
@@ -297,6 +418,7 @@ fn print_parallax(
             let face = m.face;
             if let (Some(a), Some(b)) = (&prev, &face) {
                 if let Some(x) = active::parallax(a, b) {
+                    p.pair_values.push(x);
                     p.pairs += 1;
                     let ok = x >= limits.min_parallax;
                     p.accepted += usize::from(ok);

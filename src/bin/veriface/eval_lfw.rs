@@ -1,9 +1,11 @@
 //! `veriface eval lfw DIR`: the standard LFW verification protocol.
 //!
 //! Each image's subject is the face nearest the image centre (LFW crops are centred on it; a
-//! bystander's face can be larger). Each distinct image is embedded once (in parallel on native threads, one verifier per thread:
-//! the library itself has no threads). Pairs where either image has no detectable face are kept in
-//! the protocol with the lowest possible similarity ("different"), counted in `no_face`, never silently dropped.
+//! bystander's face can be larger). Each distinct image is embedded once (in parallel on native
+//! threads, one verifier per thread: the library itself has no threads). Pairs where either image
+//! has no detectable face stay in the protocol, counted in `no_face` and as wrong answers
+//! ([`eval::verification`]), never silently dropped. The embedding and reporting here are shared
+//! with `eval cfp`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,10 +14,11 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 use veriface::compare::similarity;
-use veriface::eval::{self, CalibrationFit, Pair};
+use veriface::eval::{self, CalibrationFit, Pair, Sample, Verification};
 use veriface::models::Metric;
 use veriface::report::Timings;
-use veriface::{FacePolicy, ImageInput};
+use veriface::select::choose_face;
+use veriface::{FacePolicy, ImageInput, Verifier};
 
 use crate::context::{read, Context};
 use crate::output::out;
@@ -45,31 +48,26 @@ pub struct Args {
     failures: Option<PathBuf>,
 }
 
+/// What `eval lfw` and `eval cfp` print: the protocol's figures, then the run's facts.
 #[derive(Serialize)]
-struct Report {
-    accuracy: f64,
-    accuracy_std: f64,
-    tar_at_far_1e3: f64,
-    auc: f64,
-    pairs: usize,
-    no_face: usize,
-    fold_accuracies: Vec<f64>,
-    fold_thresholds: Vec<f64>,
-    images: usize,
-    images_without_face: usize,
-    embedder: String,
-    detector: String,
-    mean_embed_ms: f64,
-    mean_detect_ms: f64,
+pub(crate) struct Report {
+    #[serde(flatten)]
+    pub verification: Verification,
+    pub images: usize,
+    pub images_without_face: usize,
+    /// Images where the detector found more than one face (the subject is then chosen by the
+    /// face policy).
+    pub images_with_several_faces: usize,
+    pub embedder: String,
+    pub detector: String,
+    pub mean_embed_ms: f64,
+    pub mean_detect_ms: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    calibration: Option<CalibrationFit>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    score_at_far_1e3_on_pairs: Option<f64>,
+    pub calibration: Option<CalibrationFit>,
 }
 
 /// Runs the protocol and prints the report.
 pub fn run(ctx: &Context, args: &Args) -> veriface::Result<bool> {
-    let embedder = ctx.embedder.as_deref();
     let text = String::from_utf8_lossy(&read(&args.dir.join("pairs.txt"))?).into_owned();
     let mut pairs = eval::parse_pairs(&text)?;
     if let Some(k) = args.folds {
@@ -81,99 +79,139 @@ pub fn run(ctx: &Context, args: &Args) -> veriface::Result<bool> {
         .collect();
     keys.sort();
     keys.dedup();
+    let paths: Vec<PathBuf> = keys
+        .iter()
+        .map(|(name, n)| {
+            args.dir
+                .join("images")
+                .join(name)
+                .join(format!("{name}_{n:04}.jpg"))
+        })
+        .collect();
 
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .clamp(1, 16);
-    let embedded = embed_all(ctx, &args.dir, &keys, jobs)?;
-    // Ids and metric are manifest facts: no need to load a model for them.
-    let manifest = &ctx.manifest;
-    let spec = manifest.embedder(embedder)?;
-    let metric = spec.metric;
-    let (detector_id, embedder_id) = (manifest.detector.file.id.clone(), spec.file.id.clone());
-
+    let embedded = embed_all(ctx, &paths, FacePolicy::Central, jobs(args.jobs))?;
+    let metric = ctx.manifest.embedder(ctx.embedder.as_deref())?.metric;
     let lookup: BTreeMap<&(String, u32), &Option<Vec<f32>>> =
         keys.iter().zip(embedded.vectors.iter()).collect();
-    let mut samples = Vec::with_capacity(pairs.len());
-    let mut no_face = 0;
-    for Pair { fold, a, b, same } in &pairs {
-        let ea = lookup.get(a).and_then(|v| v.as_ref());
-        let eb = lookup.get(b).and_then(|v| v.as_ref());
-        let cos = match (ea, eb) {
-            (Some(x), Some(y)) => similarity(metric, x, y),
-            _ => {
-                no_face += 1;
-                f64::NEG_INFINITY
-            }
-        };
-        samples.push((*fold, cos, *same));
-    }
+    let samples: Vec<Sample> = pairs
+        .iter()
+        .map(|Pair { fold, a, b, same }| {
+            let ea = lookup.get(a).and_then(|v| v.as_ref());
+            let eb = lookup.get(b).and_then(|v| v.as_ref());
+            let sim = ea.zip(eb).map(|(x, y)| similarity(metric, x, y));
+            (*fold, sim, *same)
+        })
+        .collect();
 
-    let folds = eval::fold_accuracies(&samples);
+    let verification = eval::verification(&samples);
     if let Some(path) = &args.failures {
-        write_failures(path, &pairs, &samples, &folds)?;
+        let names: Vec<(String, String)> = pairs
+            .iter()
+            .map(|p| {
+                (
+                    format!("{}_{:04}", p.a.0, p.a.1),
+                    format!("{}_{:04}", p.b.0, p.b.1),
+                )
+            })
+            .collect();
+        write_failures(path, &names, &samples, &verification.fold_thresholds)?;
     }
-    let accs: Vec<f64> = folds.iter().map(|f| f.0).collect();
-    let (accuracy, accuracy_std) = eval::mean_std(&accs);
-    let genuine: Vec<f64> = samples.iter().filter(|s| s.2).map(|s| s.1).collect();
-    let impostor: Vec<f64> = samples.iter().filter(|s| !s.2).map(|s| s.1).collect();
-    let tar = eval::tar_at_far(&genuine, &impostor, 1e-3);
-    let auc = eval::auc(&genuine, &impostor);
-
     let calibration = args.calibrate.then(|| {
         let all_impostors = cross_identity_scores(metric, &keys, &embedded.vectors);
-        let pair_samples: Vec<(f64, bool)> = samples.iter().map(|s| (s.1, s.2)).collect();
+        // The fit needs scores; pairs without one are not evidence about the curve.
+        let pair_samples: Vec<(f64, bool)> = samples
+            .iter()
+            .filter_map(|s| s.1.map(|v| (v, s.2)))
+            .collect();
         eval::calibrate(&pair_samples, &all_impostors, 1e-3)
     });
-    let n_img = keys.len().max(1) as f64;
-    let report = Report {
-        accuracy,
-        accuracy_std,
-        tar_at_far_1e3: tar,
-        auc,
-        pairs: samples.len(),
-        no_face,
-        fold_accuracies: accs,
-        fold_thresholds: folds.iter().map(|f| f.1).collect(),
-        images: keys.len(),
-        images_without_face: embedded.vectors.iter().filter(|v| v.is_none()).count(),
-        embedder: embedder_id,
-        detector: detector_id,
-        mean_embed_ms: embedded.timings.embed_ms / n_img,
-        mean_detect_ms: embedded.timings.detect_ms / n_img,
-        score_at_far_1e3_on_pairs: Some(eval::threshold_at_far(&impostor, 1e-3)),
-        calibration,
-    };
+    let report = report(ctx, verification, &embedded, calibration)?;
     if let Some(path) = &args.roc {
-        write_roc(path, &eval::roc(&genuine, &impostor), &report)?;
+        let title = format!("LFW ROC, {}", report.embedder);
+        write_roc(path, &roc_points(&samples), &report, &title)?;
     }
     if args.json {
-        out!(
-            "{}",
-            serde_json::to_string(&report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
-        );
+        print_json(&report);
     } else {
+        out!(
+            "LFW verification, {} pairs, {} images",
+            report.verification.pairs,
+            report.images
+        );
         print_table(&report);
     }
     Ok(true)
 }
 
-struct Embedded {
-    vectors: Vec<Option<Vec<f32>>>,
-    timings: Timings,
+/// Worker threads: `--jobs`, else all cores, at most 16.
+pub(crate) fn jobs(requested: Option<usize>) -> usize {
+    requested
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, 16)
 }
 
-/// Embeds every image with `jobs` threads, each with its own verifier, printing progress.
-fn embed_all(
+/// The report around the protocol's figures: image counts, model ids, mean timings.
+pub(crate) fn report(
     ctx: &Context,
-    dir: &Path,
-    keys: &[(String, u32)],
+    verification: Verification,
+    embedded: &Embedded,
+    calibration: Option<CalibrationFit>,
+) -> veriface::Result<Report> {
+    // Ids are manifest facts: no need to load a model for them.
+    let spec = ctx.manifest.embedder(ctx.embedder.as_deref())?;
+    let n_img = embedded.vectors.len().max(1) as f64;
+    Ok(Report {
+        verification,
+        images: embedded.vectors.len(),
+        images_without_face: embedded.vectors.iter().filter(|v| v.is_none()).count(),
+        images_with_several_faces: embedded.faces.iter().filter(|&&n| n > 1).count(),
+        embedder: spec.file.id.clone(),
+        detector: ctx.manifest.detector.file.id.clone(),
+        mean_embed_ms: embedded.timings.embed_ms / n_img,
+        mean_detect_ms: embedded.timings.detect_ms / n_img,
+        calibration,
+    })
+}
+
+/// ROC points of scored samples, a missing score ranking below every other.
+pub(crate) fn roc_points(samples: &[Sample]) -> Vec<(f64, f64)> {
+    let pick = |same: bool| -> Vec<f64> {
+        samples
+            .iter()
+            .filter(|s| s.2 == same)
+            .map(|s| s.1.unwrap_or(f64::NEG_INFINITY))
+            .collect()
+    };
+    eval::roc(&pick(true), &pick(false))
+}
+
+/// Prints the report as one JSON object.
+pub(crate) fn print_json(report: &Report) {
+    out!(
+        "{}",
+        serde_json::to_string(report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    );
+}
+
+/// Every image embedded: `None` where no face was found (or the file failed), with the number
+/// of faces the detector found in each.
+pub(crate) struct Embedded {
+    pub vectors: Vec<Option<Vec<f32>>>,
+    pub faces: Vec<usize>,
+    pub timings: Timings,
+}
+
+/// Embeds every image with `jobs` threads, each with its own verifier, printing progress. The
+/// subject of each image is chosen by `policy`.
+pub(crate) fn embed_all(
+    ctx: &Context,
+    paths: &[PathBuf],
+    policy: FacePolicy,
     jobs: usize,
 ) -> veriface::Result<Embedded> {
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Vec<f32>>>> = Mutex::new(vec![None; keys.len()]);
+    let results: Mutex<Vec<(Option<Vec<f32>>, usize)>> = Mutex::new(vec![(None, 0); paths.len()]);
     let timings = Mutex::new(Timings::default());
     let first_error: Mutex<Option<veriface::Error>> = Mutex::new(None);
     std::thread::scope(|s| {
@@ -191,28 +229,19 @@ fn embed_all(
                 let mut local = Timings::default();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((name, n)) = keys.get(i) else { break };
-                    let path = dir
-                        .join("images")
-                        .join(name)
-                        .join(format!("{name}_{n:04}.jpg"));
-                    let vector = read(&path)
-                        .and_then(|bytes| v.decode(ImageInput::Encoded(&bytes)))
-                        .and_then(|img| v.embed_image(&img, FacePolicy::Central, "LFW", &mut local))
-                        .map(|e| e.embedding);
-                    match vector {
-                        Ok(vec) => {
-                            if let Ok(mut r) = results.lock() {
-                                if let Some(slot) = r.get_mut(i) {
-                                    *slot = Some(vec);
-                                }
-                            }
+                    let Some(path) = paths.get(i) else { break };
+                    let outcome = embed_one(&mut v, path, policy, &mut local);
+                    if let Err(e) = &outcome.0 {
+                        eprintln!("  {}: {} [{}]", path.display(), e, e.code());
+                    }
+                    if let Ok(mut r) = results.lock() {
+                        if let Some(slot) = r.get_mut(i) {
+                            *slot = (outcome.0.ok(), outcome.1);
                         }
-                        Err(e) => eprintln!("  {}: {} [{}]", path.display(), e, e.code()),
                     }
                     let d = done.fetch_add(1, Ordering::Relaxed) + 1;
-                    if d % 250 == 0 || d == keys.len() {
-                        eprintln!("embedded {d}/{} images", keys.len());
+                    if d % 250 == 0 || d == paths.len() {
+                        eprintln!("embedded {d}/{} images", paths.len());
                     }
                 }
                 if let Ok(mut t) = timings.lock() {
@@ -226,10 +255,35 @@ fn embed_all(
     if let Some(e) = first_error.into_inner().ok().flatten() {
         return Err(e);
     }
+    let (vectors, faces) = results.into_inner().unwrap_or_default().into_iter().unzip();
     Ok(Embedded {
-        vectors: results.into_inner().unwrap_or_default(),
+        vectors,
+        faces,
         timings: timings.into_inner().unwrap_or_default(),
     })
+}
+
+/// One image: its embedding (or why there is none) and how many faces the detector found.
+fn embed_one(
+    v: &mut Verifier,
+    path: &Path,
+    policy: FacePolicy,
+    timings: &mut Timings,
+) -> (veriface::Result<Vec<f32>>, usize) {
+    let image = match read(path).and_then(|bytes| v.decode(ImageInput::Encoded(&bytes))) {
+        Ok(image) => image,
+        Err(e) => return (Err(e), 0),
+    };
+    let t0 = v.now();
+    let faces = match v.detector_mut().detect(&image) {
+        Ok(faces) => faces,
+        Err(e) => return (Err(e), 0),
+    };
+    timings.detect_ms += v.now() - t0;
+    let embedding = choose_face(&faces, policy, "image", image.dimensions())
+        .and_then(|face| v.embed_face(&image, &face, "image", timings))
+        .map(|e| e.embedding);
+    (embedding, faces.len())
 }
 
 /// Cosine of every pair of embedded images of different people: the impostor population the
@@ -256,27 +310,22 @@ fn cross_identity_scores(
     out
 }
 
-/// One line per pair the protocol got wrong: fold, truth, similarity, threshold, both images.
-fn write_failures(
+/// One line per pair the protocol got wrong (at its fold's threshold), a pair without a score
+/// included: fold, truth, similarity (`none` without one), threshold, both images.
+pub(crate) fn write_failures(
     path: &Path,
-    pairs: &[Pair],
-    samples: &[(usize, f64, bool)],
-    folds: &[(f64, f64)],
+    names: &[(String, String)],
+    samples: &[Sample],
+    thresholds: &[f64],
 ) -> veriface::Result<()> {
     let mut out = String::from("fold\tsame\tsimilarity\tthreshold\ta\tb\n");
-    for (p, (fold, cos, same)) in pairs.iter().zip(samples) {
-        let t = folds.get(*fold).map_or(0.0, |f| f.1);
-        if (*cos >= t) != *same {
+    for ((a, b), (fold, sim, same)) in names.iter().zip(samples) {
+        let t = thresholds.get(*fold).copied().unwrap_or(0.0);
+        if !sim.is_some_and(|v| (v >= t) == *same) {
+            let shown = sim.map_or_else(|| "none".to_string(), |v| format!("{v:.4}"));
             out.push_str(&format!(
-                "{}\t{}\t{:.4}\t{:.4}\t{}_{:04}\t{}_{:04}\n",
-                fold + 1,
-                same,
-                cos,
-                t,
-                p.a.0,
-                p.a.1,
-                p.b.0,
-                p.b.1
+                "{}\t{same}\t{shown}\t{t:.4}\t{a}\t{b}\n",
+                fold + 1
             ));
         }
     }
@@ -285,20 +334,25 @@ fn write_failures(
     })
 }
 
-fn print_table(r: &Report) {
-    out!("LFW verification, {} pairs, {} images", r.pairs, r.images);
+/// The report as a table, after the caller's heading line.
+pub(crate) fn print_table(r: &Report) {
+    let v = &r.verification;
     out!("  embedder            {}", r.embedder);
     out!(
         "  accuracy            {:.2}% +- {:.2}",
-        r.accuracy * 100.0,
-        r.accuracy_std * 100.0
+        v.accuracy * 100.0,
+        v.accuracy_std * 100.0
     );
-    out!("  TAR at FAR 1e-3     {:.2}%", r.tar_at_far_1e3 * 100.0);
-    out!("  AUC                 {:.5}", r.auc);
+    out!("  TAR at FAR 1e-3     {:.2}%", v.tar_at_far_1e3 * 100.0);
+    out!("  AUC                 {:.5}", v.auc);
     out!(
         "  no face             {} pairs ({} images)",
-        r.no_face,
+        v.no_face,
         r.images_without_face
+    );
+    out!(
+        "  several faces       {} images (subject chosen by the face policy)",
+        r.images_with_several_faces
     );
     out!(
         "  per image           detect {:.1} ms, embed {:.1} ms",
@@ -313,7 +367,13 @@ fn print_table(r: &Report) {
     }
 }
 
-fn write_roc(path: &Path, points: &[(f64, f64)], r: &Report) -> veriface::Result<()> {
+/// The ROC curve as SVG, captioned `title` with the accuracy and AUC.
+pub(crate) fn write_roc(
+    path: &Path,
+    points: &[(f64, f64)],
+    r: &Report,
+    title: &str,
+) -> veriface::Result<()> {
     use plotters::prelude::*;
     let fail = |e: &dyn std::fmt::Display| {
         veriface::Error::bad_parameter("--roc", format!("cannot write {}: {e}", path.display()))
@@ -321,10 +381,9 @@ fn write_roc(path: &Path, points: &[(f64, f64)], r: &Report) -> veriface::Result
     let root = SVGBackend::new(path, (720, 540)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| fail(&e))?;
     let caption = format!(
-        "LFW ROC, {}: acc {:.2}%, AUC {:.4}",
-        r.embedder,
-        r.accuracy * 100.0,
-        r.auc
+        "{title}: acc {:.2}%, AUC {:.4}",
+        r.verification.accuracy * 100.0,
+        r.verification.auc
     );
     let mut chart = ChartBuilder::on(&root)
         .caption(caption, ("sans-serif", 18))

@@ -10,6 +10,7 @@ mod dataset;
 mod detect;
 mod draw;
 mod eval_actions;
+mod eval_cfp;
 mod eval_eyes;
 mod eval_lfw;
 mod eval_liveness;
@@ -81,6 +82,8 @@ enum Command {
 enum EvalCommand {
     /// The standard LFW verification protocol over DIR/pairs.txt and DIR/images.
     Lfw(eval_lfw::Args),
+    /// CFP frontal-frontal or frontal-profile verification (LFW's protocol over the splits).
+    Cfp(eval_cfp::Args),
     /// Liveness over labelled data: APCER per attack type, BPCER, ACER (ISO/IEC 30107-3).
     Liveness(eval_liveness::Args),
     /// EYES_CLOSED over faces labelled closed and live.
@@ -104,6 +107,9 @@ fn main() -> ExitCode {
             Command::Eval {
                 which: EvalCommand::Lfw(args),
             } => eval_lfw::run(&ctx, &args),
+            Command::Eval {
+                which: EvalCommand::Cfp(args),
+            } => eval_cfp::run(&ctx, &args),
             Command::Eval {
                 which: EvalCommand::Liveness(args),
             } => eval_liveness::run(&ctx, &args),
