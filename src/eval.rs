@@ -211,14 +211,7 @@ pub fn verification(samples: &[Sample]) -> Verification {
         .collect();
     let accs: Vec<f64> = per_fold.iter().map(|f| f.0).collect();
     let (accuracy, accuracy_std) = mean_std(&accs);
-    let ranked = |same: bool| -> Vec<f64> {
-        samples
-            .iter()
-            .filter(|s| s.2 == same)
-            .map(|s| s.1.unwrap_or(f64::NEG_INFINITY))
-            .collect()
-    };
-    let (genuine, impostor) = (ranked(true), ranked(false));
+    let (genuine, impostor) = ranked(samples);
     Verification {
         accuracy,
         accuracy_std,
@@ -230,6 +223,19 @@ pub fn verification(samples: &[Sample]) -> Verification {
         fold_thresholds: per_fold.iter().map(|f| f.1).collect(),
         score_at_far_1e3_on_pairs: threshold_at_far(&impostor, 1e-3),
     }
+}
+
+/// The same-person and different-person scores of `samples`, a missing score ranking below every
+/// other (the pipeline refuses such a pair: `NO_FACE`): the populations of TAR, AUC and the ROC.
+pub fn ranked(samples: &[Sample]) -> (Vec<f64>, Vec<f64>) {
+    let pick = |same: bool| -> Vec<f64> {
+        samples
+            .iter()
+            .filter(|s| s.2 == same)
+            .map(|s| s.1.unwrap_or(f64::NEG_INFINITY))
+            .collect()
+    };
+    (pick(true), pick(false))
 }
 
 /// Mean and population standard deviation.

@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { evalPath, ffmpeg, launch, openPage, root, serve, skipEval } from "./harness.mjs";
+import { evalPath, ffmpeg, launch, nativeBin, openPage, root, serve, skipEval } from "./harness.mjs";
 
 const dir = join(root, "test-output", "challenge");
 let server, clip, still;
@@ -77,8 +77,9 @@ function native(name, { challenge, record }) {
   writeFileSync(r, JSON.stringify(record));
   let stdout;
   try {
-    stdout = execFileSync(join(root, "target", "release", "veriface"), ["challenge", "verify", c, r], { encoding: "utf8", cwd: root });
+    stdout = execFileSync(nativeBin, ["challenge", "verify", c, r], { encoding: "utf8", cwd: root });
   } catch (err) {
+    if (err.status !== 1) throw err; // no binary, or a crash: not a verdict
     stdout = err.stdout; // exit 1: not passed, still a verdict
   }
   return JSON.parse(stdout);

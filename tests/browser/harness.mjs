@@ -96,6 +96,10 @@ export async function openPage(browser, origin, path = "/pages/index.html") {
   return { page, context, outside, logs };
 }
 
+/** The native CLI built by `cargo test --release` (which also builds the binary), wherever
+ * CARGO_TARGET_DIR puts it. */
+export const nativeBin = join(resolve(root, process.env.CARGO_TARGET_DIR ?? "target"), "release", "veriface");
+
 /** The native CLI's result for the same two files, for parity. */
 export function nativeCompare(a, b, embedder) {
   const args = ["run", "--release", "--quiet", "--", ...(embedder ? ["--model", embedder] : []), "compare", a, b, "--json"];

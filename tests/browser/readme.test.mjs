@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { launch, openPage, root, serve, skipEval, y4m } from "./harness.mjs";
+import { launch, nativeBin, openPage, root, serve, skipEval, y4m } from "./harness.mjs";
 
 const SELFIE = "/eval/face_recognition_examples/examples/obama.jpg";
 const ID_PHOTO = "/eval/face_recognition_examples/examples/obama2.jpg";
@@ -72,7 +72,7 @@ before(async () => {
   writeFileSync(key, Buffer.alloc(32, 7));
   const cli = (args) => {
     try {
-      return execFileSync(join(root, "target", "release", "veriface"), args, { encoding: "utf8", cwd: root });
+      return execFileSync(nativeBin, args, { encoding: "utf8", cwd: root });
     } catch (err) {
       return err.stdout; // a refusal exits 1 and still prints its verdict
     }

@@ -193,16 +193,7 @@ pub fn run(ctx: &Context, args: &Args) -> veriface::Result<bool> {
             .flat_map(|t| t.parallax_values.iter().copied())
             .collect();
         out!("  3D limit: real turns accepted / printed-photo challenges refused / printed-photo pairs under the limit");
-        for limit in [
-            0.025,
-            0.03,
-            0.035,
-            0.04,
-            0.045,
-            0.05,
-            active::MIN_PARALLAX,
-            0.06,
-        ] {
+        for limit in [0.02, 0.025, 0.03, 0.035, 0.04, 0.045, 0.05, 0.054, 0.06] {
             let ok = real.iter().filter(|x| **x >= limit).count();
             let passed = p.turns_found.iter().filter(|x| **x >= limit).count();
             out!(

@@ -175,14 +175,8 @@ pub(crate) fn report(
 
 /// ROC points of scored samples, a missing score ranking below every other.
 pub(crate) fn roc_points(samples: &[Sample]) -> Vec<(f64, f64)> {
-    let pick = |same: bool| -> Vec<f64> {
-        samples
-            .iter()
-            .filter(|s| s.2 == same)
-            .map(|s| s.1.unwrap_or(f64::NEG_INFINITY))
-            .collect()
-    };
-    eval::roc(&pick(true), &pick(false))
+    let (genuine, impostor) = eval::ranked(samples);
+    eval::roc(&genuine, &impostor)
 }
 
 /// Prints the report as one JSON object.
