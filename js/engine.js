@@ -6,7 +6,7 @@
 // a second visit reads it from disk. The wasm `Verifier` checks the model hashes again itself; the
 // check here is what lets a damaged cache entry be dropped and fetched afresh instead of failing.
 
-import init, { Verifier } from "../pkg/veriface.js";
+import init, { Verifier, formatCompare } from "../pkg/veriface.js";
 import { manifest, wasm as wasmFile } from "../pkg/manifest.js";
 import { VerifaceError, toVerifaceError } from "./errors.js";
 
@@ -286,6 +286,10 @@ class Engine {
         : frames;
       return v.liveness({ ...rest, frames: list, idFront: plain(idFront) ?? null });
     });
+  }
+
+  format(result, format, opts) {
+    return this.#run(() => formatCompare({ ...options(opts), result, format }));
   }
 
   newChallenge(actions) {

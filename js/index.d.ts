@@ -376,6 +376,11 @@ export declare class Veriface {
    */
   compare(a: ImageSource, b: ImageSource, options: CompareOptions & { format: VendorFormat }): Promise<VendorBody>;
   /**
+   * A compare result already computed, as a vendor's response body, without running the models
+   * again; `transactionId` keeps one id across the formats of one result.
+   */
+  format(result: CompareResult, format: VendorFormat, options?: { transactionId?: string }): Promise<VendorBody>;
+  /**
    * Answers a vendor request as the vendor's server would. `endpoint`: its path or URL;
    * `body`: the request body (object, JSON string, or Deepvue's FormData).
    */

@@ -17,6 +17,8 @@ export { captureFrames } from "./capture.js";
 export { PROMPTS, vlensRequest } from "./challenge.js";
 export { VerifaceError, JS_ERROR_CODES } from "./errors.js";
 export { prepareImage } from "./input.js";
+// The capture elements (<veriface-selfie>, <veriface-id-capture>): defined when imported.
+export { VerifaceSelfieElement, VerifaceIdCaptureElement, readImageFile } from "./elements/index.js";
 
 /** Calls into a worker, one promise per request id. */
 class WorkerTransport {
@@ -168,6 +170,16 @@ export class Veriface {
     const [pa, pb] = await coded(Promise.all([prepareImage(a, "a"), prepareImage(b, "b")]), "BAD_PARAMETER");
     this.#check();
     return this.transport.call("compare", [pa.image, pb.image, options], [...pa.transfer, ...pb.transfer]);
+  }
+
+  /**
+   * A compare `result` already computed, as `format`'s response body ("vlens", "valify",
+   * "deepvue", "opencv", "veriface"), without running the models again. `options.transactionId`
+   * keeps one id across the formats of one result (default: a fresh one).
+   */
+  async format(result, format, options = {}) {
+    this.#check();
+    return this.transport.call("format", [result, format, options]);
   }
 
   /** Every face in `image`, with boxes, landmarks and detector scores. */

@@ -12,7 +12,9 @@ use crate::challenge::{Action, Challenge};
 use crate::endpoints::{self, Request};
 use crate::liveness::active::{self, ActiveLimits};
 use crate::models::Manifest;
-use crate::request::{self, CompareRequest, ImageSource, LivenessRequest, QualityRequest};
+use crate::request::{
+    self, CompareRequest, FormatRequest, ImageSource, LivenessRequest, QualityRequest,
+};
 use crate::shapes::{self, Context, Failure};
 use crate::{ChallengeContext, Error, ModelBytes, Pass};
 
@@ -78,6 +80,18 @@ fn context() -> Result<Context, JsValue> {
         timestamp_ms: js_sys::Date::now(),
         ..Context::default()
     })
+}
+
+/// `{ result, format, transactionId }` ([`FormatRequest`]): a compare result already computed,
+/// as `format`'s response body. Needs no model, so it is not a method of the verifier.
+#[wasm_bindgen(js_name = formatCompare)]
+pub fn format_compare(request: JsValue) -> Result<JsValue, JsValue> {
+    let request: FormatRequest = from_js(request)?;
+    let mut ctx = context()?;
+    if let Some(id) = request.transaction_id().map_err(js_error)? {
+        ctx.transaction_id = id.to_string();
+    }
+    to_js(&shapes::compare_response(request.format, &Ok(request.result), &ctx).body)
 }
 
 /// The face verifier, constructed from model bytes (their SHA-256 is checked).

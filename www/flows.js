@@ -1,282 +1,313 @@
-// The three flows (selfie vs ID, compare two photos, liveness only) and their image slots: file
-// picker, drag and drop, camera snapshot. The slots and the selfie are this module's own; the
-// shared `state` gives it the verifier, the open flow and `busy`.
-import { captureFrames } from "./veriface/js/index.js";
-import { drawFace, showBurst } from "./camera.js";
-import { hasLiveness } from "./load.js";
+// The three flows. Selfie vs ID and liveness only are the package's capture elements
+// (<veriface-id-capture>, <veriface-selfie>); this module turns their `result` events into the
+// verdict and the developer details. Compare two photos is two file slots (any picture the
+// browser decodes, scaled down here when large) and a button.
+import { readImageFile, vlensRequest } from "./veriface/js/index.js";
 import { $, clearError, showError } from "./page.js";
-import { describeError, plural } from "./ui.js";
+import { ACTION_LABELS, checkLabel, describeError, fmt, newRunId, plural } from "./ui.js";
+import { frameStrip, table, verdictCell } from "./render.js";
 
 const FLOW_OF_TAB = { "tab-id": "id", "tab-compare": "compare", "tab-liveness": "liveness" };
 
+/** Sets a vendor body's transaction id to the run's (bodies that carry one at the top level). */
+function stamp(body, runId) {
+  if (body && typeof body === "object" && "transaction_id" in body) body.transaction_id = runId;
+  return body;
+}
+
+/** The developer tables of a challenge: its steps, its checks, the frames it kept. */
+function challengeSections(result, record) {
+  const out = [];
+  const h = document.createElement("h3");
+  h.textContent = "Liveness challenge";
+  out.push(h);
+  out.push(table("Each action asked, in order", ["Action", "Done", "Value", "Threshold", "3-D evidence"], (result.steps ?? []).map((s) => [
+    ACTION_LABELS[s.action] ?? s.action, verdictCell(s.done), fmt(s.value, 1), fmt(s.threshold, 1), s.parallax === null ? "–" : fmt(s.parallax, 3),
+  ])));
+  out.push(table("Checks on the record (this device's verdict, advisory)", ["Check", "Result", "Detail"], (result.checks ?? []).map((c) => [
+    checkLabel(c.code), verdictCell(c.passed), `${c.code}: ${c.detail}`,
+  ])));
+  const p = document.createElement("p");
+  p.className = "hint";
+  p.textContent = `Decision rule: ${result.decision_rule}`;
+  out.push(p);
+  if (record?.frames?.length) {
+    const h4 = document.createElement("h4");
+    h4.textContent = `The ${record.frames.length} frames kept for the record (as the camera saw them, not mirrored)`;
+    out.push(h4, frameStrip(record.frames));
+  }
+  return out;
+}
+
+/** The ID photo's checks as a table. */
+function idSections(id) {
+  const h = document.createElement("h3");
+  h.textContent = "ID photo";
+  return [h, table(`Checks on the ID photo (${id.from === "file" ? id.name : "camera"}, ${id.width} × ${id.height} px${id.scaled ? ", scaled down here" : ""})`, ["Check", "Value", "Threshold", "Result"], id.checks.map((c) => [
+    checkLabel(c.code), fmt(c.value, 3), fmt(c.threshold, 3), verdictCell(c.passed),
+  ]))];
+}
+
 /**
- * The flows over the shared `state`, the `camera` (camera.js) and the `results` (render.js).
- * Returns what app.js wires to the page.
+ * The flows over the shared `state` ({ vf }) and the `results` (render.js). Returns what app.js
+ * wires to the page.
  */
-export function createFlows(state, { camera, results }) {
-  /** Image slots: { source, name, bitmap, faces, error } (source is what the API is given). */
-  const slots = { id: null, a: null, b: null };
-  /** Three-frame bursts: { frames, bitmaps, captureMs, spanMs } per flow. */
-  const bursts = { id: null };
+export function createFlows(state, { results }) {
+  /** Compare slots: { source, bitmap, name, faces } once a picture with a face is in. */
+  const slots = { a: null, b: null };
+  /** The ID photo the selfie is matched against (the id-capture's result detail). */
+  let id = null;
 
   function selectFlow(tab) {
     const flow = FLOW_OF_TAB[tab.id];
-    if (flow === state.flow && !$(`panel-${flow}`).hidden) return;
-    state.flow = flow;
     for (const t of Object.keys(FLOW_OF_TAB)) $(t.replace("tab", "panel")).hidden = FLOW_OF_TAB[t] !== flow;
-    // The one camera goes where this flow wants it.
-    const slot = document.querySelector(`[data-camera-slot="${flow}"]`);
-    slot.append($("camera"));
-    $("capture").hidden = flow !== "id";
     results.hide();
     clearError();
-    updateButtons();
   }
 
-  async function setSlot(key, source, name) {
+  // --- Selfie vs ID -------------------------------------------------------------------------
+
+  function clearId() {
+    id = null;
+    const selfie = $("id-selfie");
+    selfie.reset();
+    selfie.idFront = null;
+    selfie.hidden = true;
+    $("selfie-waiting").hidden = false;
+    results.hide();
+  }
+
+  function wireIdFlow() {
+    const capture = $("id-capture");
+    const selfie = $("id-selfie");
+    capture.addEventListener("result", (e) => {
+      if (!e.detail.passed) {
+        clearId();
+        return;
+      }
+      id = e.detail;
+      selfie.idFront = id.source;
+      selfie.reset();
+      selfie.hidden = false;
+      $("selfie-waiting").hidden = true;
+      results.hide();
+    });
+    // Changing the ID photo drops the one kept, and the selfie matched against it.
+    capture.addEventListener("progress", (e) => {
+      if (id && ["intro", "camera", "checking"].includes(e.detail.screen)) clearId();
+    });
+    selfie.addEventListener("progress", (e) => {
+      if (e.detail.screen === "camera" || e.detail.screen === "intro") results.hide();
+    });
+    selfie.addEventListener("result", (e) => showIdResult(e.detail));
+  }
+
+  async function showIdResult(d) {
+    const runId = newRunId();
+    const ok = d.passed;
+    const verdict = ok
+      ? { ok, title: "Verified", text: "You are the person on the ID, and the selfie shows a live person.", next: "What happens next: a real service would now send the record to its server to confirm this, and carry on. Nothing has left this device." }
+      : { ok, title: "Not verified", text: d.reason.text, next: `What to do: ${d.reason.tip} Then press “Try again” on the selfie above.` };
+    const [idBitmap, selfieBitmap] = await Promise.all([
+      id?.image ? createImageBitmap(id.image) : null,
+      d.image ? createImageBitmap(d.image) : null,
+    ]);
+    const m = d.idMatch;
+    const timings = [
+      ["Selfie: the challenge's verdict on its kept frames", d.result?.timings?.total_ms],
+      ["ID match: decode", m?.timings?.decode_ms],
+      ["ID match: detect faces", m?.timings?.detect_ms],
+      ["ID match: face embedding", m?.timings?.embed_ms],
+      ["ID match: total", m?.timings?.total_ms, "total"],
+    ];
+    const info = state.vf?.info?.timings;
+    if (info) timings.unshift(["Loading the models (once)", info.total_ms, "once"]);
+    results.show({
+      flow: "id", runId, verdict, match: m,
+      again: ok ? () => { $("id-capture").reset(); clearId(); $("id-capture").scrollIntoView({ block: "start" }); } : null,
+      live: d.result ? { title: "Anti-spoofing (mean of the frontal frames)", value: d.result.live_mean, threshold: liveLimit(d.result) } : null,
+      crops: m ? [{ face: m.face_b, bitmap: idBitmap, label: "ID portrait" }, { face: m.face_a, bitmap: selfieBitmap, label: "Selfie (kept frame)" }] : [],
+      sections: [...(id ? idSections(id) : []), ...challengeSections(d.result, d.record)],
+      timings,
+      data: { passed: ok, reason: d.reason, idMatch: m, liveness: d.result },
+      formats: async (format) => {
+        if (format === "veriface") {
+          return { body: { transaction_id: runId, verified: ok, liveness: d.result, id_match: m, id_checks: id?.checks ?? null }, note: "veriface's own objects for this run, as the elements returned them: nothing was recomputed." };
+        }
+        if (!m) return { body: null, note: `No ${format} response: no face match was made, because the liveness check did not pass.` };
+        const body = stamp(await state.vf.compare(d.image, id.source, { facePolicy: "largest", format }), runId);
+        return { body, note: `The ID match in ${format}'s face-match response (${format} has no active-liveness response): computed once for this run from the same two images, with this run's transaction id.` };
+      },
+    });
+  }
+
+  /** The anti-spoofing limit a challenge result was held to (from its FACE_NOT_LIVE check). */
+  function liveLimit(result) {
+    const c = (result.checks ?? []).find((x) => x.code === "FACE_NOT_LIVE");
+    return typeof c?.threshold === "number" ? c.threshold : 0.5;
+  }
+
+  // --- Liveness only ------------------------------------------------------------------------
+
+  function wireLivenessFlow() {
+    const selfie = $("live-selfie");
+    selfie.addEventListener("progress", (e) => {
+      if (e.detail.screen === "camera" || e.detail.screen === "intro") results.hide();
+    });
+    selfie.addEventListener("result", (e) => {
+      const d = e.detail;
+      const runId = newRunId();
+      const ok = d.passed;
+      results.show({
+        flow: "liveness", runId,
+        verdict: ok
+          ? { ok, title: "Live person confirmed", text: "We saw a live person follow the prompts.", next: "What happens next: a real service would send the record to its server, which checks it again with its own key." }
+          : { ok, title: "Not confirmed as live", text: d.reason.text, next: `What to do: ${d.reason.tip} Then press “Try again” above.` },
+        again: ok ? () => selfie.retake() : null,
+        live: { title: "Anti-spoofing (mean of the frontal frames)", value: d.result.live_mean, threshold: liveLimit(d.result) },
+        sections: challengeSections(d.result, d.record),
+        timings: [["The challenge's verdict on its kept frames", d.result.timings?.total_ms, "total"]],
+        data: { passed: ok, reason: d.reason, liveness: d.result },
+        formats: async (format) => {
+          if (format === "veriface") return { body: { transaction_id: runId, live: ok, liveness: d.result, record: { nonce: d.record.nonce, started_at: d.record.started_at, frames: d.record.frames.length, events: d.record.events } }, note: "veriface's own verdict for this run: nothing was recomputed." };
+          if (format === "vlens") {
+            const { body } = await state.vf.handle("/v1/ocr/liveness/multi", { ...vlensRequest(d.record), transaction_id: runId });
+            return { body, note: "Vlens has no challenge response: this is its liveness/multi answer, computed once for this run on three of the challenge's frames (a passive check, not the challenge)." };
+          }
+          return { body: null, note: `${format}'s API has no liveness response.` };
+        },
+      });
+    });
+  }
+
+  // --- Compare two photos -------------------------------------------------------------------
+
+  async function setSlot(key, file) {
     clearError();
     results.hide();
     const status = $(`${key}-status`);
-    // The previous photo's verdict goes at once: nothing may read it as this photo's.
-    status.classList.remove("bad", "good");
+    // The previous photo goes at once: nothing may read as this one's.
     slots[key] = null;
-    updateButtons();
-    status.textContent = `${name}: reading…`;
-    let bitmap = null;
-    try {
-      bitmap = source instanceof Blob
-        ? await createImageBitmap(source)
-        : await createImageBitmap(new ImageData(source.data, source.width, source.height));
-    } catch {
-      // The core will say precisely what is wrong with the file when it reads it.
-    }
-    slots[key] = { source, name, bitmap };
-    drawPreview(key, null);
-    updateButtons();
-    if (state.vf) await detectSlot(key);
-    else status.textContent = `${name}: waiting for the models to finish loading`;
-  }
-
-  async function detectSlot(key) {
-    const slot = slots[key];
-    const status = $(`${key}-status`);
+    $(`${key}-preview`).hidden = true;
     status.classList.remove("bad", "good");
-    state.busy++;
+    status.textContent = `${file.name}: reading…`;
+    updateButtons();
+    const mine = Symbol(key);
+    setSlot.current = { ...setSlot.current, [key]: mine };
+    const stale = () => setSlot.current[key] !== mine;
+    let read;
     try {
-      const r = await state.vf.detect(slot.source);
-      if (slots[key] !== slot) return;
-      slot.faces = r.faces;
-      slot.error = r.faces.length === 0 ? "NO_FACE" : null;
-      drawPreview(key, r.faces);
-      const n = r.faces.length;
-      status.textContent = n === 0
-        ? `${slot.name}: no face found. Use a sharper photo that shows the face fully.`
-        : `${slot.name}: ${plural(n, "face")} found${n > 1 ? key === "id" ? " (the largest is used)" : " (use a photo with one person)" : ""}.`;
-      status.classList.add(n === 0 || (n > 1 && key !== "id") ? "bad" : "good");
+      read = await readImageFile(file);
+      if (stale()) return;
+      status.textContent = read.scaled ? `${file.name}: scaled down from ${read.originalWidth} × ${read.originalHeight} to ${read.width} × ${read.height}; looking for a face…` : `${file.name}: looking for a face…`;
+      const vf = await state.vfReady;
+      const found = await vf.detect(read.source);
+      if (stale()) return;
+      drawPreview(key, read.bitmap, found.faces);
+      const n = found.faces.length;
+      if (n === 0) throw Object.assign(new Error("no face"), { code: "NO_FACE" });
+      if (n > 1) throw Object.assign(new Error("more than one face"), { code: "MULTIPLE_FACES" });
+      slots[key] = { source: read.source, bitmap: read.bitmap, name: file.name, faces: found.faces };
+      status.textContent = `${file.name}: 1 face found.`;
+      status.classList.add("good");
     } catch (err) {
-      if (slots[key] !== slot) return;
-      slot.error = err?.code;
-      const { text, code } = describeError(err, `“${slot.name}”`);
-      status.textContent = `${text} (${code})`;
+      if (stale()) return;
+      status.textContent = `${file.name}: ${describeError(err).text}`;
+      status.dataset.code = err?.code ?? "";
       status.classList.add("bad");
     } finally {
-      state.busy--;
+      updateButtons();
     }
   }
+  setSlot.current = {};
 
-  function drawPreview(key, faces) {
-    const slot = slots[key];
+  function drawPreview(key, bitmap, faces) {
     const canvas = $(`${key}-preview`);
-    if (!slot?.bitmap) {
-      canvas.hidden = true;
-      return;
-    }
-    const { bitmap } = slot;
     const scale = Math.min(1, 640 / bitmap.width);
     canvas.width = Math.round(bitmap.width * scale);
     canvas.height = Math.round(bitmap.height * scale);
     const ctx = canvas.getContext("2d");
     ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-    for (const f of faces ?? []) drawFace(ctx, f, scale, "#1f7a3d");
+    ctx.lineWidth = Math.max(2, Math.round(canvas.width / 200));
+    for (const f of faces ?? []) {
+      const { x1, y1, x2, y2 } = f.box;
+      ctx.strokeStyle = "rgba(0,0,0,0.6)";
+      ctx.strokeRect(x1 * scale, y1 * scale, (x2 - x1) * scale, (y2 - y1) * scale);
+      ctx.strokeStyle = "#2ea043";
+      ctx.strokeRect(x1 * scale + 1, y1 * scale + 1, (x2 - x1) * scale - 2, (y2 - y1) * scale - 2);
+    }
     canvas.hidden = false;
   }
 
-  function wireSlot(key) {
-    const input = $(`${key}-file`);
-    const drop = input.closest(".drop");
-    input.addEventListener("change", () => {
-      const file = input.files?.[0];
-      if (file) setSlot(key, file, file.name);
-    });
-    drop.addEventListener("dragover", (e) => {
-      e.preventDefault();
-      drop.classList.add("over");
-    });
-    drop.addEventListener("dragleave", () => drop.classList.remove("over"));
-    drop.addEventListener("drop", (e) => {
-      e.preventDefault();
-      drop.classList.remove("over");
-      const file = e.dataTransfer?.files?.[0];
-      if (file) setSlot(key, file, file.name);
-    });
-  }
-
-  /** The selfie for the ID flow: three frames, kept until the next selfie. */
-  async function takeSelfie() {
-    $("capture").disabled = true;
-    const b = await camera.burst();
-    if (b) bursts.id = b;
-    showBurst($("id-burst"), bursts.id);
-    updateButtons();
-  }
-
-  /** One frame from the camera, for a compare slot. */
-  async function snap(key) {
-    $("compare-camera").open = true;
-    if (!(await camera.start())) return;
-    state.busy++;
-    try {
-      const [frame] = await captureFrames($("video"), { count: 1, withinMs: 500 });
-      $(`${key}-file`).value = "";
-      await setSlot(key, frame, `Camera photo ${key.toUpperCase()}`);
-    } catch (err) {
-      showError(err, "Taking the photo");
-    } finally {
-      state.busy--;
+  function wireCompare() {
+    for (const key of ["a", "b"]) {
+      const input = $(`${key}-file`);
+      const drop = $(`${key}-drop`);
+      input.addEventListener("change", () => {
+        const file = input.files?.[0];
+        // Cleared at once: the picker never holds a name the page is not using.
+        input.value = "";
+        if (file) setSlot(key, file);
+      });
+      drop.addEventListener("dragover", (e) => {
+        e.preventDefault();
+        drop.classList.add("over");
+      });
+      drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+      drop.addEventListener("drop", (e) => {
+        e.preventDefault();
+        drop.classList.remove("over");
+        const file = e.dataTransfer?.files?.[0];
+        if (file) setSlot(key, file);
+      });
     }
-  }
-
-  /** The models are in. */
-  function modelsReady() {
-    // Photos chosen while the models loaded get their face boxes now.
-    for (const key of Object.keys(slots)) if (slots[key]) detectSlot(key);
-    updateButtons();
+    for (const b of document.querySelectorAll(".pick")) b.addEventListener("click", () => $(`${b.dataset.target}-file`).click());
+    $("compare-run").addEventListener("click", runCompare);
   }
 
   function updateButtons() {
-    const ready = !!state.vf;
-    const cameraOn = camera.isOn();
-    $("capture").disabled = !ready || !cameraOn;
-    $("capture").textContent = bursts.id ? "Retake selfie (3 frames)" : "Take selfie (3 frames)";
-    $("id-run").disabled = !ready || !slots.id || !bursts.id;
-    $("compare-run").disabled = !ready || !slots.a || !slots.b;
-    $("liveness-run").disabled = !ready;
-    for (const b of document.querySelectorAll(".snap")) b.disabled = !ready;
+    $("compare-run").disabled = !state.vf || !slots.a || !slots.b;
   }
 
-  async function running(button, label, fn) {
-    const before = button.textContent;
+  async function runCompare() {
+    const a = slots.a;
+    const b = slots.b;
+    const button = $("compare-run");
     button.disabled = true;
-    button.textContent = label;
     button.setAttribute("aria-busy", "true");
-    document.body.dataset.running = "yes";
-    state.busy++;
+    button.textContent = "Comparing…";
     clearError();
     try {
-      await fn();
+      const t0 = performance.now();
+      const match = await state.vf.compare(a.source, b.source);
+      const pageMs = performance.now() - t0;
+      const runId = newRunId();
+      results.show({
+        flow: "compare", runId, match,
+        verdict: match.is_match
+          ? { ok: true, title: "Same person", text: "These two photos show the same person." }
+          : { ok: false, title: "Different people", text: "These two photos show two different people." },
+        crops: [{ face: match.face_a, bitmap: a.bitmap, label: `Photo A: ${a.name}` }, { face: match.face_b, bitmap: b.bitmap, label: `Photo B: ${b.name}` }],
+        timings: [
+          ["Decode", match.timings.decode_ms], ["Detect faces", match.timings.detect_ms], ["Align", match.timings.align_ms],
+          ["Face embedding", match.timings.embed_ms], ["Total, in the library", match.timings.total_ms, "total"],
+          ["Whole call, as seen by the page (worker round trip included)", pageMs, "total"],
+        ],
+        data: { match },
+        formats: async (format) => {
+          if (format === "veriface") return { body: { transaction_id: runId, ...match }, note: "veriface's own result for this run: nothing was recomputed." };
+          const body = stamp(await state.vf.compare(a.source, b.source, { format }), runId);
+          return { body, note: `${format}'s response shape, computed once for this run from the same two photos, with this run's transaction id.` };
+        },
+      });
+    } catch (err) {
+      showError(err, "Comparing");
     } finally {
-      state.busy--;
-      button.textContent = before;
+      button.textContent = "Compare";
       button.removeAttribute("aria-busy");
-      delete document.body.dataset.running;
       updateButtons();
     }
   }
 
-  async function runIdFlow() {
-    const id = slots.id;
-    const b = bursts.id;
-    await running($("id-run"), "Verifying…", async () => {
-      const t0 = performance.now();
-      try {
-        let live = null;
-        let match = null;
-        const idSource = { bitmap: id.bitmap, label: "ID card", faces: id.faces };
-        const frameSources = b.bitmaps.map((bm, i) => ({ bitmap: bm, label: `Selfie, frame ${i + 1}`, frame: i }));
-        let order = null;
-        if (hasLiveness(state.vf)) {
-          live = await state.vf.liveness(b.frames, { idFront: id.source });
-          match = live.id_match ?? null;
-          live.frames?.forEach((f, i) => frameSources[i] && (frameSources[i].faces = f.face ? [f.face] : []));
-        }
-        if (!match) {
-          // The middle frame is the one most likely sharp and centred.
-          match = await state.vf.compare(id.source, b.frames[1], { facePolicy: "largest" });
-          order = [idSource, frameSources[1]];
-        }
-        const pageMs = performance.now() - t0;
-        results.show({
-          flow: "id", match, live, pageMs, capture: b, order,
-          sources: [idSource, ...frameSources],
-          formats: async (format) => {
-            const matchOnly = () => state.vf.compare(id.source, b.frames[1], { facePolicy: "largest", format });
-            if (!hasLiveness(state.vf)) return { body: await matchOnly(), note: "The face match only: this build has no liveness." };
-            try {
-              return { body: await state.vf.liveness(b.frames, { idFront: id.source, format }) };
-            } catch (err) {
-              if (err?.code !== "BAD_PARAMETER") throw err;
-              // A vendor without a liveness response: its face-match response instead.
-              return { body: await matchOnly(), note: `${format} has no liveness response: this is its face-match response (the selfie's middle frame against the ID).` };
-            }
-          },
-        });
-      } catch (err) {
-        showError(err, "Verifying", whichSlot(err, { id: "the ID photo" }, "the ID photo or the selfie"));
-      }
-    });
-  }
-
-  /**
-   * Names the image an error is about when the core's message does not: the one slot whose own
-   * face search failed with the same code.
-   */
-  function whichSlot(err, names, fallback) {
-    const bad = Object.keys(names).filter((k) => slots[k]?.error && slots[k].error === err?.code);
-    if (bad.length === 1) return names[bad[0]];
-    return fallback ?? names;
-  }
-
-  async function runCompareFlow() {
-    const a = slots.a;
-    const b = slots.b;
-    await running($("compare-run"), "Comparing…", async () => {
-      const t0 = performance.now();
-      try {
-        const match = await state.vf.compare(a.source, b.source);
-        results.show({
-          flow: "compare", match, live: null, pageMs: performance.now() - t0,
-          sources: [{ bitmap: a.bitmap, label: "Photo A" }, { bitmap: b.bitmap, label: "Photo B" }],
-          order: [{ bitmap: a.bitmap, label: "Photo A" }, { bitmap: b.bitmap, label: "Photo B" }],
-          formats: async (format) => ({ body: await state.vf.compare(a.source, b.source, { format }) }),
-        });
-      } catch (err) {
-        showError(err, "Comparing", whichSlot(err, { a: "photo A", b: "photo B" }));
-      }
-    });
-  }
-
-  async function runLivenessFlow() {
-    await running($("liveness-run"), "Checking…", async () => {
-      if (!hasLiveness(state.vf)) {
-        showError({ code: "LIVENESS_UNAVAILABLE", message: "this build of the package has no liveness() yet" }, "Checking liveness");
-        return;
-      }
-      const b = await camera.burst();
-      showBurst($("liveness-burst"), b);
-      if (!b) return;
-      const t0 = performance.now();
-      try {
-        const live = await state.vf.liveness(b.frames);
-        results.show({
-          flow: "liveness", match: null, live, pageMs: performance.now() - t0, capture: b,
-          sources: b.bitmaps.map((bm, i) => ({ bitmap: bm, label: `Frame ${i + 1}`, frame: i })),
-          formats: async (format) => ({ body: await state.vf.liveness(b.frames, { format }) }),
-        });
-      } catch (err) {
-        showError(err, "Checking liveness");
-      }
-    });
-  }
-
-  return { selectFlow, wireSlot, takeSelfie, snap, modelsReady, updateButtons, runIdFlow, runCompareFlow, runLivenessFlow };
+  return { selectFlow, wireIdFlow, wireLivenessFlow, wireCompare, updateButtons, plural };
 }

@@ -1,10 +1,7 @@
 // Loading the models: the progress bar, the time it took, and a way to try again when it fails.
+// The capture elements are handed the same promise, so the page loads the models once.
 import { Veriface } from "./veriface/js/index.js";
 import { $, showError } from "./page.js";
-
-/** What the package loaded offers (an older build may lack them). */
-export const hasLiveness = (vf) => typeof vf?.liveness === "function";
-export const hasQuality = (vf) => typeof vf?.quality === "function";
 
 function onProgress(p) {
   const bar = $("load-progress");
@@ -18,12 +15,24 @@ function onProgress(p) {
   $("load-status").textContent = text;
 }
 
-/** Loads the models into `state.vf`; `onReady()` when they are in (not when loading failed). */
-export async function load(state, onReady) {
+/**
+ * Starts loading the models; returns the promise (for the elements) and, once they are in,
+ * sets `state.vf` and calls `onReady()` (not when loading failed).
+ */
+export function load(state, onReady) {
   const started = performance.now();
-  try {
-    state.vf = await Veriface.load({ liveness: true, onProgress });
-  } catch (err) {
+  const promise = Veriface.load({ liveness: true, onProgress });
+  promise.then((vf) => {
+    state.vf = vf;
+    const info = vf.info ?? {};
+    const cached = info.fromCache && Object.values(info.fromCache).every(Boolean);
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    $("load-progress").value = 1;
+    $("load-status").textContent = `Ready: loaded in ${seconds} s${cached ? " from this browser's storage" : ""}. You can switch the network off now.`;
+    $("loader").classList.add("done");
+    document.body.dataset.state = "ready";
+    onReady();
+  }, (err) => {
     document.body.dataset.state = "failed";
     $("loader").classList.add("failed");
     $("load-label").textContent = "The face models could not be loaded";
@@ -37,15 +46,6 @@ export async function load(state, onReady) {
     retry.textContent = "Try again";
     retry.addEventListener("click", () => location.reload());
     $("error").append(retry);
-    return;
-  }
-  const info = state.vf.info ?? {};
-  const cached = info.fromCache && Object.values(info.fromCache).every(Boolean);
-  const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  $("load-progress").value = 1;
-  $("load-status").textContent = `Ready: loaded in ${seconds} s${cached ? " from this browser's storage" : ""}. You can switch the network off now.`;
-  $("loader").classList.add("done");
-  document.body.dataset.state = "ready";
-  document.body.dataset.liveness = hasLiveness(state.vf) ? "yes" : "no";
-  onReady();
+  });
+  return promise;
 }

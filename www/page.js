@@ -32,31 +32,28 @@ export function tablist(list, onSelect) {
   return select;
 }
 
-/** Errors, in plain words with their code, in the error box. */
-export function showError(err, doing, names) {
-  const { text, code, detail } = describeError(err, names);
+/** An error in plain words in the error box (the code and the library's message under "Technical detail"). */
+export function showError(err, doing) {
+  const { text, code, detail } = describeError(err);
   const box = $("error");
   box.replaceChildren();
   const p = document.createElement("p");
   const strong = document.createElement("strong");
   strong.textContent = `${doing} failed: `;
-  p.append(strong, text, " ");
+  p.append(strong, text);
+  box.append(p);
+  const d = document.createElement("details");
+  const s = document.createElement("summary");
+  s.textContent = "Technical detail";
+  const m = document.createElement("p");
   const c = document.createElement("code");
   c.textContent = code;
-  p.append(c);
-  box.append(p);
-  if (detail) {
-    const d = document.createElement("details");
-    const s = document.createElement("summary");
-    s.textContent = "Technical detail";
-    const m = document.createElement("p");
-    m.textContent = detail;
-    d.append(s, m);
-    box.append(d);
-  }
+  m.append(c, ` ${detail}`);
+  d.append(s, m);
+  box.append(d);
   box.dataset.code = code;
   box.hidden = false;
-  box.scrollIntoView({ block: "nearest", behavior: "smooth" });
+  box.scrollIntoView({ block: "nearest", behavior: matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth" });
   bump("errors");
 }
 

@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::image::ImageInput;
 use crate::liveness::LivenessOptions;
 use crate::pipeline::{CompareOptions, Frame};
+use crate::report::CompareResult;
 use crate::select::FacePolicy;
 use crate::shapes::Format;
 
@@ -65,6 +66,42 @@ impl CompareRequest {
     /// `BAD_PARAMETER` naming a missing image (or the image's own code for a malformed one).
     pub fn images(&self) -> Result<(ImageInput<'_>, ImageInput<'_>)> {
         Ok((required(&self.a, "a")?, required(&self.b, "b")?))
+    }
+}
+
+/// A compare result already computed, to answer in a vendor's shape: a page that shows one
+/// result in several formats formats it again rather than running the models again (which would
+/// also give each format its own transaction id).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct FormatRequest {
+    /// The result, as `compare` returned it.
+    pub result: CompareResult,
+    /// The vendor whose response body to build.
+    pub format: Format,
+    /// The transaction id to carry (default: a fresh one), so every format of one result shows
+    /// the same id.
+    #[serde(default, rename = "transactionId", alias = "transaction_id")]
+    pub transaction_id: Option<String>,
+}
+
+impl FormatRequest {
+    /// Longest transaction id accepted: a UUID is 36; vendors' own ids are shorter than this.
+    pub const MAX_TRANSACTION_ID: usize = 128;
+
+    /// The caller's transaction id, checked.
+    ///
+    /// # Errors
+    /// `BAD_PARAMETER` for an empty id or one longer than [`Self::MAX_TRANSACTION_ID`] bytes.
+    pub fn transaction_id(&self) -> Result<Option<&str>> {
+        match self.transaction_id.as_deref() {
+            Some(id) if id.is_empty() || id.len() > Self::MAX_TRANSACTION_ID => {
+                Err(Error::bad_parameter(
+                    "transactionId",
+                    format!("expected 1 to {} characters", Self::MAX_TRANSACTION_ID),
+                ))
+            }
+            other => Ok(other),
+        }
     }
 }
 
@@ -213,6 +250,7 @@ const ALIASES: &[(&str, &str)] = &[
     ("check_liveness", "checkLiveness"),
     ("id_front", "idFront"),
     ("max_span_ms", "maxSpanMs"),
+    ("transaction_id", "transactionId"),
 ];
 
 /// The field names `T`'s derived `Deserialize` expects, read by asking it to deserialise from a
