@@ -409,3 +409,109 @@ export declare function prepareImage(
   input: ImageSource,
   which?: string,
 ): Promise<{ image: string | Uint8Array | { width: number; height: number; data: Uint8Array | Uint8ClampedArray }; transfer: Transferable[] }>;
+
+// --- The capture elements (also `veriface/elements`) ------------------------------------------
+
+/** Why a capture did not pass, in words for the person in front of the camera. */
+export interface CaptureReason {
+  /** A stable code for the page (ACTION_NOT_DONE, ID_MISMATCH, CARD_BLURRY, ...). */
+  code: string;
+  /** What went wrong, in plain words. */
+  text: string;
+  /** What to do about it. */
+  tip?: string;
+}
+
+/** `result` of `<veriface-selfie>`: sent on a failure at once, on a pass once the person keeps it. */
+export interface SelfieResultDetail {
+  passed: boolean;
+  reason: CaptureReason | null;
+  challenge: Challenge;
+  /** The record to send to a server (`/veriface/challenge/verify`) for the decision. */
+  record: ChallengeRecord;
+  /** This device's verdict on the record (advisory). */
+  result: ChallengeResult;
+  /** The match with `idFront`, when one was set and the challenge passed. */
+  idMatch: CompareResult | null;
+  idError: { code: string; text: string } | null;
+  /** The kept frame (JPEG, as the camera saw it: not mirrored). */
+  image: Blob;
+  frameIndex: number;
+}
+
+/** `result` of `<veriface-id-capture>`. */
+export interface IdCaptureResultDetail {
+  passed: boolean;
+  reason: CaptureReason | null;
+  from: "file" | "camera";
+  name?: string;
+  /** What to hand the library (the selfie's `idFront`); null when not passed. */
+  source: ImageSource | null;
+  image: Blob | null;
+  checks: { code: string; value: number | null; threshold: number | null; passed: boolean }[];
+  detect: DetectResult | null;
+  width: number;
+  height: number;
+  scaled: boolean;
+}
+
+/** `progress` of either element: the open screen and what it is telling the person. */
+export interface CaptureProgressDetail {
+  screen: string;
+  code?: string;
+  text?: string;
+  [key: string]: unknown;
+}
+
+/** `error` of either element: the camera or the library failed (CAMERA_DENIED, CAMERA_NOT_FOUND, ...). */
+export interface CaptureErrorDetail {
+  code: string;
+  message: string;
+  detail?: string;
+  error: unknown;
+}
+
+declare class CaptureElement extends HTMLElement {
+  /** A loaded Veriface (or its promise) to share; without one the element loads its own. */
+  veriface: Veriface | Promise<Veriface> | null;
+  /** The open screen. */
+  readonly screen: string;
+  /** Back to the intro, camera off, nothing kept. */
+  reset(): void;
+}
+
+/** `<veriface-selfie actions="turn_left,blink" hold-ms="1000">`: the selfie step with the active challenge. */
+export declare class VerifaceSelfieElement extends CaptureElement {
+  /** A challenge (e.g. from your server) used once, or a function called for every attempt. */
+  challenge: Challenge | ((vf: Veriface) => Challenge | Promise<Challenge>) | null;
+  /** An ID photo: the selfie must also match its portrait. */
+  idFront: ImageSource | null;
+  actions: string;
+  holdMs: number;
+  readonly lastResult: SelfieResultDetail | null;
+  start(): Promise<void>;
+  cancel(): void;
+  retake(): void;
+}
+
+/** `<veriface-id-capture>`: a photo of the front of an ID, from the camera or a file. */
+export declare class VerifaceIdCaptureElement extends CaptureElement {}
+
+/** Any picture the browser decodes, brought under the library's limits (large photos scaled down). */
+export declare function readImageFile(file: Blob): Promise<{
+  source: ImageSource;
+  bitmap: ImageBitmap;
+  width: number;
+  height: number;
+  originalWidth: number;
+  originalHeight: number;
+  scaled: boolean;
+  name: string;
+}>;
+
+declare global {
+  interface HTMLElementTagNameMap {
+    "veriface-selfie": VerifaceSelfieElement;
+    "veriface-id-capture": VerifaceIdCaptureElement;
+  }
+}

@@ -2,18 +2,12 @@
 // (<veriface-id-capture>, <veriface-selfie>); this module turns their `result` events into the
 // verdict and the developer details. Compare two photos is two file slots (any picture the
 // browser decodes, scaled down here when large) and a button.
-import { readImageFile, vlensRequest } from "./veriface/js/index.js";
+import { readImageFile } from "./veriface/js/index.js";
 import { $, clearError, showError } from "./page.js";
 import { ACTION_LABELS, checkLabel, describeError, fmt, newRunId, plural } from "./ui.js";
 import { frameStrip, table, verdictCell } from "./render.js";
 
 const FLOW_OF_TAB = { "tab-id": "id", "tab-compare": "compare", "tab-liveness": "liveness" };
-
-/** Sets a vendor body's transaction id to the run's (bodies that carry one at the top level). */
-function stamp(body, runId) {
-  if (body && typeof body === "object" && "transaction_id" in body) body.transaction_id = runId;
-  return body;
-}
 
 /** The developer tables of a challenge: its steps, its checks, the frames it kept. */
 function challengeSections(result, record) {
@@ -135,8 +129,8 @@ export function createFlows(state, { results }) {
           return { body: { transaction_id: runId, verified: ok, liveness: d.result, id_match: m, id_checks: id?.checks ?? null }, note: "veriface's own objects for this run, as the elements returned them: nothing was recomputed." };
         }
         if (!m) return { body: null, note: `No ${format} response: no face match was made, because the liveness check did not pass.` };
-        const body = stamp(await state.vf.compare(d.image, id.source, { facePolicy: "largest", format }), runId);
-        return { body, note: `The ID match in ${format}'s face-match response (${format} has no active-liveness response): computed once for this run from the same two images, with this run's transaction id.` };
+        const body = await state.vf.format(m, format, { transactionId: runId });
+        return { body, note: `This run's ID match in ${format}'s face-match response (${format} has no active-liveness response): the same result formatted, nothing recomputed.` };
       },
     });
   }
@@ -171,10 +165,9 @@ export function createFlows(state, { results }) {
         formats: async (format) => {
           if (format === "veriface") return { body: { transaction_id: runId, live: ok, liveness: d.result, record: { nonce: d.record.nonce, started_at: d.record.started_at, frames: d.record.frames.length, events: d.record.events } }, note: "veriface's own verdict for this run: nothing was recomputed." };
           if (format === "vlens") {
-            const { body } = await state.vf.handle("/v1/ocr/liveness/multi", { ...vlensRequest(d.record), transaction_id: runId });
-            return { body, note: "Vlens has no challenge response: this is its liveness/multi answer, computed once for this run on three of the challenge's frames (a passive check, not the challenge)." };
+            return { body: null, note: "Vlens's liveness answer (liveness/multi) is a passive check of three frames, not a challenge: this result has no Vlens shape. Selfie vs ID shows the Vlens face-match answer." };
           }
-          return { body: null, note: `${format}'s API has no liveness response.` };
+          return { body: null, note: `${format}'s API has no liveness response: Selfie vs ID shows its face-match answer.` };
         },
       });
     });
@@ -208,7 +201,8 @@ export function createFlows(state, { results }) {
       if (n === 0) throw Object.assign(new Error("no face"), { code: "NO_FACE" });
       if (n > 1) throw Object.assign(new Error("more than one face"), { code: "MULTIPLE_FACES" });
       slots[key] = { source: read.source, bitmap: read.bitmap, name: file.name, faces: found.faces };
-      status.textContent = `${file.name}: 1 face found.`;
+      const scaled = read.scaled ? ` (scaled down from ${read.originalWidth} × ${read.originalHeight} to ${read.width} × ${read.height})` : "";
+      status.textContent = `${file.name}: 1 face found${scaled}.`;
       status.classList.add("good");
     } catch (err) {
       if (stale()) return;
@@ -295,9 +289,8 @@ export function createFlows(state, { results }) {
         ],
         data: { match },
         formats: async (format) => {
-          if (format === "veriface") return { body: { transaction_id: runId, ...match }, note: "veriface's own result for this run: nothing was recomputed." };
-          const body = stamp(await state.vf.compare(a.source, b.source, { format }), runId);
-          return { body, note: `${format}'s response shape, computed once for this run from the same two photos, with this run's transaction id.` };
+          const body = await state.vf.format(match, format, { transactionId: runId });
+          return { body, note: `This run's result in ${format}'s response shape: the same result formatted, nothing recomputed.` };
         },
       });
     } catch (err) {

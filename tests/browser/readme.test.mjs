@@ -43,7 +43,7 @@ formData.append("file_b", new Blob([await fetchBytes(${JSON.stringify(ID_PHOTO)}
 
 /** A block as a module: the package import pointed at the served package, prelude, epilogue. */
 function moduleFor(block, index, names) {
-  const body = block.replace(/from "veriface"/g, 'from "/js/index.js"');
+  const body = block.replace(/from "veriface"/g, 'from "/js/index.js"').replace(/import "veriface\/elements"/g, 'import "/js/elements/index.js"');
   // Blocks after the first use the `vf` the first one loaded.
   const needsVf = !/const vf = /.test(body) ? "const vf = await ReadmeVeriface.load();\n" : "";
   const epilogue = `window.readme${index} = { ${names.join(", ")} };\n`;
@@ -59,6 +59,7 @@ before(async () => {
   const routes = {};
   const exported = [
     ["vf", "result", "guide", "frames", "live"],
+    ["step"],
     ["body", "status", "b"],
     ["challenge", "record", "result", "verdict"],
   ];
@@ -106,7 +107,7 @@ after(async () => {
 
 test("the README's JavaScript examples run as written", { skip: skipEval }, async () => {
   const blocks = await readmeBlocks();
-  assert.equal(blocks.length, 3, "the README has three JavaScript examples");
+  assert.equal(blocks.length, 4, "the README has four JavaScript examples");
   const { page, outside, logs } = await openPage(browser, server.origin);
   const out = await page.evaluate(async () => {
     const run = async (i) => {
@@ -124,9 +125,19 @@ test("the README's JavaScript examples run as written", { skip: skipEval }, asyn
     await run(0);
     const first = window.readme0;
     await run(1);
-    const second = window.readme1;
+    // The element example: the selfie element on the page; started, it reaches its camera screen
+    // with the server's challenge loaded on the first attempt.
+    const element = window.readme1.step;
+    const intro = element.screen;
+    await element.start();
+    const deadline = Date.now() + 30000;
+    while (!["camera", "challenge"].includes(element.screen) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const elementScreens = [intro, element.screen];
+    element.cancel();
     await run(2);
-    const third = window.readme2;
+    const second = window.readme2;
+    await run(3);
+    const third = window.readme3;
     // The example registers without awaiting; wait until the worker is active.
     const registration = await Promise.race([
       navigator.serviceWorker.ready,
@@ -147,6 +158,7 @@ test("the README's JavaScript examples run as written", { skip: skipEval }, asyn
       recordFrames: third.record.frames.length,
       deviceVerdict: typeof third.result.passed,
       serverVerdict: { passed: typeof third.verdict.passed, signed: third.verdict.signed, nonce: third.verdict.nonce === third.challenge.nonce },
+      elementScreens,
     };
   });
   assert.ok(!logs.some((l) => l.startsWith("pageerror")), logs.join("\n"));
@@ -168,4 +180,7 @@ test("the README's JavaScript examples run as written", { skip: skipEval }, asyn
   assert.ok(out.recordFrames >= 3);
   assert.equal(out.deviceVerdict, "boolean");
   assert.deepEqual(out.serverVerdict, { passed: "boolean", signed: true, nonce: true });
+  // The capture element, defined by the import, on its intro, then its camera.
+  assert.equal(out.elementScreens[0], "intro");
+  assert.ok(["camera", "challenge"].includes(out.elementScreens[1]), `the element ended on ${out.elementScreens[1]}`);
 });

@@ -113,6 +113,42 @@ test("compare with each format gives the native golden responses, schema-valid, 
   console.log(`# ${Object.keys(out).length} wasm responses schema-valid, ${compared} equal to the native golden files`);
 });
 
+test("format(result, vendor) gives the body compare(..., { format }) gives, with the caller's transaction id", { skip: skipEval }, async () => {
+  const { page } = await openPage(browser, server.origin);
+  const out = await page.evaluate(async (EX) => {
+    const vf = await veriface.Veriface.load();
+    const [obama, obama2, biden] = await Promise.all(["obama.jpg", "obama2.jpg", "biden.jpg"].map((f) => bytes(EX + f)));
+    const rows = [];
+    for (const [name, a, b] of [["match", obama, obama2], ["no_match", obama, biden]]) {
+      const result = await vf.compare(a, b);
+      for (const format of ["vlens", "valify", "deepvue", "opencv", "veriface"]) {
+        const direct = await vf.compare(a, b, { format });
+        const formatted = await vf.format(result, format, { transactionId: "6f1c2d3e-0000-4000-8000-000000000001" });
+        rows.push({ name: `${format}/${name}`, direct, formatted });
+      }
+    }
+    const errors = [];
+    for (const bad of [[{}, "vlens"], [await vf.compare(obama, obama2), "aws"], [await vf.compare(obama, obama2), "vlens", { transactionId: "" }]]) {
+      try {
+        await vf.format(...bad);
+        errors.push("none");
+      } catch (e) {
+        errors.push(e.code);
+      }
+    }
+    vf.close();
+    return { rows, errors };
+  }, EX);
+  for (const { name, direct, formatted } of out.rows) {
+    validate(name.split("/")[0], formatted, name);
+    // Equal but for what differs between two runs: ids, clocks and timings.
+    assert.deepEqual(stable(formatted), stable(direct), name);
+    const ids = JSON.stringify(formatted).match(/"transaction_id":"([^"]*)"/g) ?? [];
+    for (const id of ids) assert.equal(id, `"transaction_id":"6f1c2d3e-0000-4000-8000-000000000001"`, name);
+  }
+  assert.deepEqual(out.errors, ["BAD_PARAMETER", "BAD_PARAMETER", "BAD_PARAMETER"]);
+});
+
 test("handle answers each vendor's example request like the native build", { skip: skipEval }, async () => {
   const seeds = [
     ["vlens_seed_example", "https://api.vlenseg.com/v1/ocr/face/compare", { face_image1: "/9j/FACE1_BASE64...", face_image2: "/9j/FACE2_BASE64..." }],

@@ -29,9 +29,11 @@ before(async () => {
     dependencies: { veriface: `file:${tarball}` },
     devDependencies: { vite: "^7.0.0" },
   }, null, 2));
-  writeFileSync(join(app, "index.html"), `<!doctype html><meta charset="utf-8"><title>app</title><script type="module" src="/main.js"></script>`);
+  writeFileSync(join(app, "index.html"), `<!doctype html><meta charset="utf-8"><title>app</title><script type="module" src="/main.js"></script>
+<veriface-selfie id="selfie" actions="turn_left"></veriface-selfie>`);
   // Ten lines, as the README promises: load, compare, show.
   writeFileSync(join(app, "main.js"), `import { Veriface } from "veriface";
+import "veriface/elements";
 window.compareUrls = async (a, b) => {
   const vf = await Veriface.load();
   const [fa, fb] = await Promise.all([a, b].map(async (u) => (await fetch(u)).blob()));
@@ -47,7 +49,8 @@ window.appReady = true;
   const assets = readdirSync(join(dist, "assets")).map((f) => `${f} (${statSync(join(dist, "assets", f)).size})`);
   console.log(`# vite build: ${assets.join(", ")}`);
   server = await serve({ dirs: { "/": dist } });
-  browser = await launch();
+  // Chromium's own test pattern as the camera, for the capture element.
+  browser = await launch(["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]);
 });
 after(async () => {
   await browser?.close();
@@ -72,4 +75,28 @@ test("the npm pack tarball, installed and built by Vite 7, compares two faces in
   assert.equal(result.is_match, true);
   assert.deepEqual(errors, []);
   assert.deepEqual(outside, []);
+});
+
+test("the capture element from the tarball, bundled by Vite: defined, starts the camera, prompts, stops on cancel", { skip: skipEval }, async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(`${server.origin}/index.html`);
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  await page.waitForFunction(() => window.appReady === true && customElements.get("veriface-selfie"), null, { timeout: 10000 }).catch((e) => {
+    throw new Error(`${e.message}: ${errors.join("; ")}`);
+  });
+  assert.equal(await page.evaluate(() => document.getElementById("selfie").screen), "intro");
+  // The element loads the models itself (no Veriface handed to it): the bundled worker and wasm.
+  await page.click("veriface-selfie >> button[data-action=start]");
+  await page.waitForFunction(() => {
+    const root = document.getElementById("selfie").shadowRoot;
+    return root.querySelector("video").readyState >= 2 && !["STARTING", "LOADING"].includes(root.querySelector(".prompt").dataset.code ?? "STARTING");
+  }, null, { timeout: 90000 });
+  const prompt = await page.evaluate(() => document.getElementById("selfie").shadowRoot.querySelector(".prompt").textContent);
+  console.log(`# vite app element: "${prompt}"`);
+  assert.match(prompt, /face/i, "the test pattern has no face: the element must say so");
+  await page.click("veriface-selfie >> button[data-action=cancel]");
+  assert.equal(await page.evaluate(() => document.getElementById("selfie").shadowRoot.querySelector("video").srcObject), null);
+  assert.deepEqual(errors, []);
 });

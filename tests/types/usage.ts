@@ -1,6 +1,7 @@
 // Compiled (never run) by `tsc -p tests/types` in tools/test-browser.sh: the README's usage,
 // written against the package's declarations, must type-check, and misuse must not.
 import { Veriface, VerifaceError, captureFrames, type CapturedFrame, type CompareResult, type DetectResult, type FrameReport, type LivenessResult, type LoadProgress, type QualityCode } from "veriface";
+import { readImageFile, type VerifaceIdCaptureElement, type SelfieResultDetail, type IdCaptureResultDetail } from "veriface/elements";
 
 export async function tenLines(selfie: File, idCard: HTMLImageElement, video: HTMLVideoElement): Promise<string> {
   const vf = await Veriface.load({ onProgress: (p: LoadProgress) => console.log(p.loaded / p.total) });
@@ -59,4 +60,24 @@ export async function livenessMisuse(vf: Veriface, frames: CapturedFrame[]): Pro
   // @ts-expect-error sequence codes are not frame codes
   const code: QualityCode = "REPLAYED_STILL";
   void code;
+}
+
+export function elements(vf: Veriface, id: File): void {
+  const selfie = document.createElement("veriface-selfie");
+  const card: VerifaceIdCaptureElement = document.createElement("veriface-id-capture");
+  selfie.veriface = vf;
+  selfie.idFront = id;
+  selfie.challenge = (v) => v.challenge(["turn_left", "blink"]);
+  selfie.addEventListener("result", (e) => {
+    const d = (e as CustomEvent<SelfieResultDetail>).detail;
+    if (d.passed) void fetch("/veriface/challenge/verify", { method: "POST", body: JSON.stringify({ challenge: d.challenge, record: d.record }) });
+    else console.log(d.reason?.text, d.idMatch?.score);
+  });
+  card.addEventListener("result", (e) => {
+    const d = (e as CustomEvent<IdCaptureResultDetail>).detail;
+    if (d.passed && d.source) selfie.idFront = d.source;
+  });
+  // @ts-expect-error the element's screen is read-only
+  selfie.screen = "done";
+  void readImageFile(id).then((r) => vf.format({} as CompareResult, "vlens", { transactionId: r.name }));
 }
