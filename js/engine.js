@@ -250,18 +250,40 @@ function options(value) {
   return value;
 }
 
+/** The ENGINE_CRASHED error for a trap with `message`. */
+function crashedError(message, onMainThread) {
+  const next = onMainThread
+    ? "the library cannot be used again on this page: reload the page (the default worker mode restarts itself)"
+    : "the worker is being restarted with the models from the cache; call again";
+  return new VerifaceError("ENGINE_CRASHED", `the wasm engine stopped on an internal error (${message}): ${next}`);
+}
+
 /** The loaded pipeline: synchronous calls into wasm, errors turned into `VerifaceError`s. */
 class Engine {
   constructor(verifier, info) {
     this.verifier = verifier;
     this.info = info;
+    /** The trap's message once the module has trapped; null before. */
+    this.crashed = null;
+    /** Outside a worker (set by index.js): a crash cannot be healed by a new worker. */
+    this.onMainThread = false;
   }
 
-  /** Runs `call` on the wasm verifier, turning whatever it throws into a `VerifaceError`. */
+  /**
+   * Runs `call` on the wasm verifier, turning whatever it throws into a `VerifaceError`. A trap
+   * (a Rust panic is an abort in the release build, which wasm runs as `unreachable`) leaves the
+   * module's memory in an unknown state, so this engine refuses every later call: the worker's
+   * owner replaces the worker; on the main thread the page must be reloaded.
+   */
   #run(call) {
+    if (this.crashed) throw crashedError(this.crashed, this.onMainThread);
     try {
       return call(this.verifier);
     } catch (err) {
+      if (err instanceof WebAssembly.RuntimeError) {
+        this.crashed = err.message;
+        throw crashedError(err.message, this.onMainThread);
+      }
       throw toVerifaceError(err, "INFERENCE_FAILED");
     }
   }

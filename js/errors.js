@@ -10,6 +10,7 @@ export const JS_ERROR_CODES = Object.freeze([
   "CAPTURE_FAILED",
   "WORKER_FAILED",
   "VERIFIER_CLOSED",
+  "ENGINE_CRASHED",
 ]);
 
 /** An `Error` carrying the stable `code` callers branch on. */

@@ -353,7 +353,8 @@ export type ErrorCode =
   | "TAINTED_IMAGE"
   | "CAPTURE_FAILED"
   | "WORKER_FAILED"
-  | "VERIFIER_CLOSED";
+  | "VERIFIER_CLOSED"
+  | "ENGINE_CRASHED";
 
 export class VerifaceError extends Error {
   readonly name: "VerifaceError";

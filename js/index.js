@@ -20,35 +20,98 @@ export { prepareImage } from "./input.js";
 // The capture elements (<veriface-selfie>, <veriface-id-capture>): defined when imported.
 export { VerifaceSelfieElement, VerifaceIdCaptureElement, readImageFile } from "./elements/index.js";
 
-/** Calls into a worker, one promise per request id. */
+/**
+ * Calls into a worker, one promise per request id. When the wasm in the worker traps (the worker
+ * answers `crashed`, or dies), the call in flight and those queued behind it reject with
+ * ENGINE_CRASHED, a new worker loads the same files (from the Cache API when caching is on), and
+ * calls made meanwhile wait for it: one trap never leaves the page with a dead library.
+ */
 class WorkerTransport {
-  constructor(worker, onProgress) {
-    this.worker = worker;
+  /**
+   * @param {() => Worker} spawn starts a worker
+   * @param {object} loadOptions what the worker's `load` is given, again on a restart
+   * @param {(p: object) => void} [onProgress] the first load's progress
+   */
+  constructor(spawn, loadOptions, onProgress) {
+    this.spawn = spawn;
+    this.loadOptions = loadOptions;
+    this.onProgress = onProgress;
     this.pending = new Map();
     this.nextId = 1;
-    this.onProgress = onProgress;
+    this.loaded = false;
+    this.closed = false;
+    /** Resolves once a restarted worker has loaded; null while none is under way. */
+    this.restarting = null;
+    /** Set when a restart failed: later calls reject with it. */
+    this.failed = null;
+    this.worker = null;
+  }
+
+  /** Starts the first worker and loads it; resolves to the load's info. */
+  start() {
+    this.#attach(this.spawn());
+    return this.#send("load", [this.loadOptions]).then((info) => {
+      this.loaded = true;
+      return info;
+    });
+  }
+
+  #attach(worker) {
+    this.worker = worker;
     worker.onmessage = (event) => {
-      const { id, progress, ok, value, error } = event.data;
+      if (worker !== this.worker) return;
+      const { id, progress, ok, value, error, crashed } = event.data;
       const call = this.pending.get(id);
       if (!call) return;
       if (progress) {
-        this.onProgress?.(progress);
+        if (!this.loaded) this.onProgress?.(progress);
         return;
       }
       this.pending.delete(id);
       if (ok) call.resolve(value);
       else call.reject(new VerifaceError(error.code, error.message));
+      if (crashed) this.#restart(error.message);
     };
     worker.onerror = (event) => {
-      // A worker that fails to start (blocked by CSP, a script error) fails every pending call.
+      if (worker !== this.worker) return;
       event.preventDefault?.();
+      if (this.loaded && !this.restarting) {
+        // A loaded worker that dies (out of memory, an uncaught error) is a crash like a trap.
+        this.#restart(event.message ?? "the worker stopped");
+        return;
+      }
+      // A worker that fails to start (blocked by CSP, a script error) fails every pending call.
       const err = new VerifaceError("WORKER_FAILED", `the veriface worker failed (${event.message ?? "it could not start"}): pass { worker: false } to run on the main thread`);
-      for (const call of this.pending.values()) call.reject(err);
-      this.pending.clear();
+      this.#rejectAll(err);
     };
   }
 
-  call(op, args, transfer = []) {
+  #rejectAll(err) {
+    for (const call of this.pending.values()) call.reject(err);
+    this.pending.clear();
+  }
+
+  /** Replaces a crashed worker: what was queued in it fails, a new one loads the same files. */
+  #restart(message) {
+    if (this.closed) return;
+    this.worker.terminate();
+    this.#rejectAll(new VerifaceError("ENGINE_CRASHED", `the wasm engine stopped on an internal error (${message}): the worker is being restarted with the models from the cache; call again`));
+    this.#attach(this.spawn());
+    const waiting = this.#send("load", [this.loadOptions])
+      .then(
+        () => {},
+        (err) => {
+          // The restart itself failed (the files are gone, say): every later call says why.
+          if (!this.closed) this.failed = err;
+        },
+      )
+      .finally(() => {
+        if (this.restarting === waiting) this.restarting = null;
+      });
+    this.restarting = waiting;
+  }
+
+  #send(op, args, transfer = []) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -61,11 +124,17 @@ class WorkerTransport {
     });
   }
 
+  async call(op, args, transfer = []) {
+    if (this.restarting) await this.restarting;
+    if (this.failed) throw this.failed;
+    if (this.closed) throw new VerifaceError("VERIFIER_CLOSED", "this Veriface is closed: call Veriface.load() again");
+    return this.#send(op, args, transfer);
+  }
+
   terminate() {
-    this.worker.terminate();
-    const err = new VerifaceError("VERIFIER_CLOSED", "this Veriface was closed while the call was running: call Veriface.load() again");
-    for (const call of this.pending.values()) call.reject(err);
-    this.pending.clear();
+    this.closed = true;
+    this.worker?.terminate();
+    this.#rejectAll(new VerifaceError("VERIFIER_CLOSED", "this Veriface was closed while the call was running: call Veriface.load() again"));
   }
 }
 
@@ -73,6 +142,7 @@ class WorkerTransport {
 class LocalTransport {
   constructor(engine) {
     this.engine = engine;
+    engine.onMainThread = true;
   }
 
   async call(op, args) {
@@ -81,6 +151,7 @@ class LocalTransport {
     if (op === "handle") return this.engine.handle(args[0], args[1]);
     if (op === "quality") return this.engine.quality(args[0], args[1]);
     if (op === "liveness") return this.engine.liveness(args[0], args[1]);
+    if (op === "format") return this.engine.format(args[0], args[1], args[2]);
     if (op === "newChallenge") return this.engine.newChallenge(args[0]);
     if (op === "followChallenge") return this.engine.followChallenge(args[0]);
     if (op === "verifyChallenge") return this.engine.verifyChallenge(args[0]);
@@ -128,19 +199,14 @@ export class Veriface {
       wasmUrl: absolute(rest.wasmUrl, false),
     };
     if (worker) {
-      let w;
+      const spawn = () => new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "veriface" });
+      const transport = new WorkerTransport(spawn, engineOptions, onProgress);
       try {
-        w = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "veriface" });
-      } catch (err) {
-        throw new VerifaceError("WORKER_FAILED", `could not start the veriface worker (${err?.message ?? err}): pass { worker: false } to run on the main thread`);
-      }
-      const transport = new WorkerTransport(w, onProgress);
-      try {
-        const info = await transport.call("load", [engineOptions]);
-        return new Veriface(transport, info);
+        return new Veriface(transport, await transport.start());
       } catch (err) {
         transport.terminate();
-        throw err;
+        if (err instanceof VerifaceError) throw err;
+        throw new VerifaceError("WORKER_FAILED", `could not start the veriface worker (${err?.message ?? err}): pass { worker: false } to run on the main thread`);
       }
     }
     try {

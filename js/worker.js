@@ -32,6 +32,8 @@ self.onmessage = async (event) => {
       reply({ ok: true, value: null });
     } else throw { code: "BAD_PARAMETER", message: `unknown operation ${op}` };
   } catch (err) {
-    reply({ ok: false, error: serializeError(err) });
+    const error = serializeError(err);
+    // After a trap this worker's wasm is unusable: the page side replaces the worker.
+    reply({ ok: false, error, crashed: error.code === "ENGINE_CRASHED" });
   }
 };

@@ -16,7 +16,7 @@ if [ ! -x "$CHROMIUM" ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
-if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/binaryen ]; then
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/binaryen ] || [ ! -d node_modules/axe-core ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 if ! command -v ffmpeg >/dev/null 2>&1 && ! python3 -c "import imageio_ffmpeg" 2>/dev/null; then

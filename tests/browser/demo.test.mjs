@@ -368,7 +368,14 @@ test("360 x 640 and the keyboard: no sideways scrolling, labelled controls, tabs
     await page.waitForFunction(() => {
       const root = document.getElementById("live-selfie").shadowRoot;
       return root.querySelector("video").readyState >= 2 && !["STARTING", "LOADING"].includes(root.querySelector(".prompt").dataset.code);
-    }, null, { timeout: 30000 });
+    }, null, { timeout: 30000 }).catch(async (e) => {
+      const state = await page.evaluate(() => {
+        const el = document.getElementById("live-selfie");
+        const v = el.shadowRoot.querySelector("video");
+        return { screen: el.screen, ready: v.readyState, stream: !!v.srcObject, prompt: el.shadowRoot.querySelector(".prompt").dataset.code };
+      });
+      throw new Error(`${e.message}: ${JSON.stringify(state)}`);
+    });
     await page.evaluate(() => document.getElementById("live-selfie").scrollIntoView({ block: "start" }));
     await shot(page, "readme-phone.png");
     assert.deepEqual(logs, []);
