@@ -16,6 +16,7 @@ import { existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CSP } from "./csp.mjs";
 
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 
@@ -33,16 +34,6 @@ const TYPES = {
   ".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".ico": "image/x-icon",
   ".md": "text/plain; charset=utf-8", ".ts": "text/plain; charset=utf-8",
 };
-
-// The page loads nothing from anywhere else; the policy makes that a rule the browser enforces.
-// 'wasm-unsafe-eval' lets the module compile WebAssembly; blob: and data: serve the images the
-// user picks; workers are same-origin module scripts.
-const CSP = [
-  "default-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", "worker-src 'self'",
-  "img-src 'self' blob: data:", "media-src 'self' blob: mediastream:", "style-src 'self'",
-  "connect-src 'self'", "font-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'none'",
-].join("; ");
-
 
 /**
  * Brings pkg/ up to date with the sources: tools/build-wasm.sh installs what it needs, rebuilds

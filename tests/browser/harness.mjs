@@ -10,6 +10,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { extname, join, resolve, sep } from "node:path";
 import { chromium } from "playwright-core";
+import { CSP } from "../../tools/csp.mjs";
 
 export const root = resolve(new URL("../..", import.meta.url).pathname);
 export const evalDir = resolve(process.env.VERIFACE_EVAL_DIR ?? join(root, "..", "shared", "eval"));
@@ -22,8 +23,14 @@ const TYPES = {
   ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".css": "text/css",
 };
 
-/** Serves `dirs` (URL prefix -> folder) plus the `routes` given; returns { origin, close, requests }. */
-export async function serve({ dirs = {}, routes = {}, headers = {} } = {}) {
+/**
+ * Serves `dirs` (URL prefix -> folder) plus the `routes` given; returns { origin, close, requests }.
+ * Every response carries the demo's Content-Security-Policy (tools/csp.mjs: no inline script, no
+ * 'unsafe-eval', only 'wasm-unsafe-eval'), so every test runs the package under it; `headers`
+ * (and a route's own) may replace it.
+ */
+export async function serve({ dirs = {}, routes = {}, headers: given = {} } = {}) {
+  const headers = { "content-security-policy": CSP, ...given };
   // Given mounts come first, so a "/" mount (a built app) does not hide /eval/.
   const mounts = {
     "/eval/": evalDir,

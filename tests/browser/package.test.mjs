@@ -4,6 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { evalPath, launch, nativeCompare, openPage, serve, skipEval } from "./harness.mjs";
+import { CSP } from "../../tools/csp.mjs";
 
 const OBAMA = "/eval/face_recognition_examples/examples/obama.jpg";
 const OBAMA2 = "/eval/face_recognition_examples/examples/obama2.jpg";
@@ -20,6 +21,9 @@ before(async () => {
   const irisModel = await readFile(new URL("../../models/iris_landmark.onnx", import.meta.url));
   const meshModel = await readFile(new URL("../../models/face_landmark_468.onnx", import.meta.url));
   server = await serve({
+    // The strict policy, except that TAINTED_IMAGE needs a picture from another origin on the page
+    // (the same server as http://localhost:PORT).
+    headers: { "content-security-policy": CSP.replace("img-src 'self'", "img-src 'self' http://localhost:*") },
     routes: {
       // The detector with one byte flipped: must be refused by hash, from JS and from wasm.
       "/broken/retinaface_mnet025.onnx": () => {

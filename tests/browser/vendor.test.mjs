@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Ajv2020 from "ajv/dist/2020.js";
 import { evalPath, launch, openPage, root, serve, skipEval } from "./harness.mjs";
+import { CSP } from "../../tools/csp.mjs";
 
 const SCHEMAS = {
   vlens: "vlens-compare.schema.json", valify: "valify-face-match.schema.json",
@@ -54,6 +55,9 @@ async function golden(name) {
 let server, browser;
 before(async () => {
   server = await serve({
+    // The strict policy, except that the page may address the vendors' hosts: the Service Worker
+    // answers those requests (a page calling a vendor's API unchanged is what it is for).
+    headers: { "content-security-policy": CSP.replace("connect-src 'self'", "connect-src 'self' https://api.vlenseg.com https://valifystage.com https://production.deepvue.tech") },
     routes: {
       // Served with Service-Worker-Allowed so it may control the whole origin from /js/.
       "/js/service-worker.js": async () => ({
