@@ -193,8 +193,8 @@ export async function loadEngine(options, onProgress) {
     } catch (err) {
       throw new VerifaceError("INFERENCE_FAILED", `this browser cannot compile the veriface module (${err?.message ?? err}): it needs WebAssembly with SIMD (Chrome 91+, Firefox 89+, Safari 16.4+)`);
     }
-    await init({ module_or_path: module });
-    return { compileMs: now() - t, fromCache };
+    const exports = await init({ module_or_path: module });
+    return { compileMs: now() - t, fromCache, memory: exports.memory };
   });
   const [wasmInfo, ...loadedFiles] = await Promise.all([
     wasmReady,
@@ -226,7 +226,9 @@ export async function loadEngine(options, onProgress) {
       total_ms: ready - started,
     },
   };
-  return new Engine(verifier, info);
+  const engine = new Engine(verifier, info);
+  engine.wasmMemory = wasmInfo.memory;
+  return engine;
 }
 
 /**
@@ -267,6 +269,8 @@ class Engine {
     this.crashed = null;
     /** Outside a worker (set by index.js): a crash cannot be healed by a new worker. */
     this.onMainThread = false;
+    /** The module's WebAssembly.Memory (set by loadEngine), for `memory()`. */
+    this.wasmMemory = null;
   }
 
   /**
@@ -308,6 +312,21 @@ class Engine {
         : frames;
       return v.liveness({ ...rest, frames: list, idFront: plain(idFront) ?? null });
     });
+  }
+
+  /**
+   * What this engine holds: the wasm linear memory (it grows and never shrinks, so a leak shows
+   * as growth) and, where the browser tells (Chromium), this thread's JS heap.
+   */
+  memory() {
+    // Only where the browser exposes it (--js-flags=--expose-gc, as bench/soak.mjs runs):
+    // collected first, the heap figure is what is alive rather than garbage not yet collected.
+    globalThis.gc?.();
+    const heap = globalThis.performance?.memory;
+    return {
+      wasm_bytes: this.wasmMemory?.buffer.byteLength ?? null,
+      js_heap_bytes: typeof heap?.usedJSHeapSize === "number" ? heap.usedJSHeapSize : null,
+    };
   }
 
   format(result, format, opts) {

@@ -381,6 +381,8 @@ export declare class Veriface {
    * again; `transactionId` keeps one id across the formats of one result.
    */
   format(result: CompareResult, format: VendorFormat, options?: { transactionId?: string }): Promise<VendorBody>;
+  /** The engine's wasm linear memory and (Chromium) its thread's JS heap, in bytes. */
+  memory(): Promise<{ wasm_bytes: number | null; js_heap_bytes: number | null }>;
   /**
    * Answers a vendor request as the vendor's server would. `endpoint`: its path or URL;
    * `body`: the request body (object, JSON string, or Deepvue's FormData).

@@ -152,6 +152,7 @@ class LocalTransport {
     if (op === "quality") return this.engine.quality(args[0], args[1]);
     if (op === "liveness") return this.engine.liveness(args[0], args[1]);
     if (op === "format") return this.engine.format(args[0], args[1], args[2]);
+    if (op === "memory") return this.engine.memory();
     if (op === "newChallenge") return this.engine.newChallenge(args[0]);
     if (op === "followChallenge") return this.engine.followChallenge(args[0]);
     if (op === "verifyChallenge") return this.engine.verifyChallenge(args[0]);
@@ -246,6 +247,16 @@ export class Veriface {
   async format(result, format, options = {}) {
     this.#check();
     return this.transport.call("format", [result, format, options]);
+  }
+
+  /**
+   * Memory held by the engine: `{ wasm_bytes, js_heap_bytes }` (the wasm linear memory, and the
+   * worker's JS heap where the browser reports it, else null). For monitoring a long-lived page:
+   * wasm memory grows to its high-water mark and stays; steady growth would be a leak.
+   */
+  async memory() {
+    this.#check();
+    return this.transport.call("memory", []);
   }
 
   /** Every face in `image`, with boxes, landmarks and detector scores. */

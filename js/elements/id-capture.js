@@ -11,101 +11,22 @@
 // Any picture the browser can decode is accepted (JPEG, PNG, WebP, GIF, AVIF...): it is decoded
 // here and large photos are brought under 4000 px a side first (media.js readImageFile). The
 // camera view is not mirrored (an ID's text must read the right way round).
+//
+// This file is the element and its flow (a file or the camera -> the checks -> review, and what
+// it tells the page). The markup is in templates.js, the drawing in id-capture-view.js, the
+// checks and the live camera loop in id-capture-checks.js, and the Veriface it uses (the page's,
+// or one it loads) in veriface-source.js.
 
-import { GLARE_MAX, SHARPNESS_MIN, around, glare, sharpness } from "./card-quality.js";
 import { canvas2d, readImageFile, startCamera, stopStream, toJpeg } from "./media.js";
 import { ElementBase, adoptStyles } from "./styles.js";
+import { ID_CAPTURE_TEMPLATE, stamp } from "./templates.js";
+import { IdCaptureView } from "./id-capture-view.js";
+import { PORTRAIT_MIN_PX, PROBLEMS, assess, watchCard } from "./id-capture-checks.js";
+import { VerifaceSource } from "./veriface-source.js";
 import { describeError } from "./words.js";
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** The smallest portrait (face box width, in pixels of the picture) worth matching. */
-export const PORTRAIT_MIN_PX = 40;
-// The card guide in the 400 x 300 user units of the camera overlay (ID-1: 85.6 x 54 mm).
-const GUIDE = { x: 30, y: 60, width: 340, height: 214.5 };
-
-/** The checks' words: what is wrong and what to do. */
-const PROBLEMS = {
-  PORTRAIT_NOT_FOUND: ["We couldn't find the photo of your face on the ID.", "Use the side of the ID with your photo, fill the frame with it, and avoid shadows."],
-  PORTRAIT_TOO_SMALL: ["The photo on the ID is too small to check.", "Move the camera closer, or use a larger picture of the ID."],
-  CARD_BLURRY: ["The picture is blurry.", "Hold the camera steady, let it focus, and make sure there's enough light."],
-  GLARE_ON_PORTRAIT: ["There's glare on the photo of your face.", "Tilt the ID or move away from direct light."],
-};
-const LIVE_PROMPTS = {
-  PORTRAIT_NOT_FOUND: "Fit the front of your ID in the frame",
-  PORTRAIT_TOO_SMALL: "Move the ID closer",
-  CARD_BLURRY: "Hold still: the picture is blurry",
-  GLARE_ON_PORTRAIT: "Tilt the ID to remove the glare",
-  HOLD: "Hold still…",
-};
-
-const TEMPLATE = `
-<section class="screen" part="screen" data-screen="intro">
-  <h2 tabindex="-1" part="heading">Photo of your ID</h2>
-  <ol class="steps">
-    <li>Use the front of your ID card, or the photo page of your passport.</li>
-    <li>Lay it on a dark, flat surface in good light.</li>
-    <li>Make sure the whole ID is in the picture, with no glare on your photo.</li>
-  </ol>
-  <p class="privacy">The picture is checked on this device.</p>
-  <div class="drop" part="drop">
-    <p>Drop a photo of your ID here, or:</p>
-  </div>
-  <p class="notice status-line" role="status"></p>
-  <div class="actions">
-    <button type="button" class="primary" part="button primary" data-action="camera">Use the camera</button>
-    <button type="button" class="secondary" part="button secondary" data-action="pick">Upload a photo</button>
-  </div>
-  <input type="file" accept="image/*" hidden tabindex="-1" aria-hidden="true">
-</section>
-<section class="screen" part="screen" data-screen="camera" hidden>
-  <h2 class="visually-hidden" tabindex="-1" part="heading">ID camera</h2>
-  <div class="viewport card" part="viewport">
-    <video playsinline muted aria-hidden="true"></video>
-    <svg viewBox="0 0 400 300" preserveAspectRatio="none" aria-hidden="true" focusable="false">
-      <path class="dim" fill-rule="evenodd" d="M0 0H400V300H0Z M30 60H370V274.5H30Z"></path>
-      <rect class="card-guide" x="30" y="60" width="340" height="214.5" rx="14"></rect>
-    </svg>
-    <p class="prompt" part="prompt" role="status" aria-live="polite" aria-atomic="true"></p>
-  </div>
-  <p class="muted status-line">The photo is taken automatically when the ID is sharp and in the frame.</p>
-  <div class="actions">
-    <button type="button" class="primary" part="button primary" data-action="shutter">Take photo now</button>
-    <button type="button" class="secondary" part="button secondary" data-action="cancel">Cancel</button>
-  </div>
-</section>
-<section class="screen" part="screen" data-screen="checking" hidden>
-  <h2 tabindex="-1" part="heading">Checking the photo…</h2>
-  <div class="spinner" aria-hidden="true"></div>
-  <p class="file-name" role="status"></p>
-</section>
-<section class="screen" part="screen" data-screen="review" hidden>
-  <h2 tabindex="-1" part="heading">Check your ID photo</h2>
-  <img class="picture" alt="">
-  <p class="file-name"></p>
-  <p class="verdict" role="status"></p>
-  <p class="tip muted"></p>
-  <div class="actions">
-    <button type="button" class="primary" part="button primary" data-action="confirm">Use this photo</button>
-    <button type="button" class="secondary" part="button secondary" data-action="again">Take another</button>
-  </div>
-</section>
-<section class="screen" part="screen" data-screen="done" hidden>
-  <h2 tabindex="-1" part="heading">ID photo saved</h2>
-  <img class="picture good" alt="">
-  <p class="file-name"></p>
-  <div class="actions"><button type="button" class="secondary" part="button secondary" data-action="again">Change photo</button></div>
-</section>
-<section class="screen" part="screen" data-screen="error" hidden>
-  <h2 tabindex="-1" part="heading">We couldn't start the camera</h2>
-  <p class="message" role="alert"></p>
-  <div class="actions">
-    <button type="button" class="primary" part="button primary" data-action="camera">Try again</button>
-    <button type="button" class="secondary" part="button secondary" data-action="back">Upload a photo instead</button>
-  </div>
-</section>
-<div class="loading" hidden><span>Getting ready…</span><progress max="1" aria-label="Getting ready"></progress></div>
-`;
+// Still exported from here, where pages and index.js have always found it.
+export { PORTRAIT_MIN_PX };
 
 export class VerifaceIdCaptureElement extends ElementBase {
   static get observedAttributes() {
@@ -113,23 +34,21 @@ export class VerifaceIdCaptureElement extends ElementBase {
   }
 
   #root;
-  #vf = null;
-  #vfPromise = null;
+  #vf = new VerifaceSource();
   #screen = "intro";
   #stream = null;
   #token = 0;
   #last = null;
-  #url = null;
   #resize = null;
   #shutter = false;
+  #view;
 
   constructor() {
     super();
     this.#root = this.attachShadow({ mode: "open" });
     adoptStyles(this.#root);
-    const holder = document.createElement("div");
-    holder.innerHTML = TEMPLATE;
-    this.#root.append(...holder.childNodes);
+    stamp(this.#root, ID_CAPTURE_TEMPLATE);
+    this.#view = new IdCaptureView(this.#root);
     const input = this.#root.querySelector('input[type="file"]');
     this.#root.addEventListener("click", (e) => {
       const action = e.target.closest?.("button[data-action]")?.dataset.action;
@@ -190,20 +109,11 @@ export class VerifaceIdCaptureElement extends ElementBase {
 
   /** The loaded Veriface the element uses (or a promise of one). */
   get veriface() {
-    return this.#vf ?? this.#vfPromise;
+    return this.#vf.value;
   }
 
   set veriface(value) {
-    if (value && typeof value.then === "function") {
-      this.#vfPromise = value;
-      this.#vf = null;
-      value.then((vf) => {
-        if (this.#vfPromise === value) this.#vf = vf;
-      }, () => {});
-    } else {
-      this.#vf = value ?? null;
-      this.#vfPromise = null;
-    }
+    this.#vf.value = value;
   }
 
   /** How long the camera checks must hold before the photo is taken, in ms (default 1000). */
@@ -232,7 +142,8 @@ export class VerifaceIdCaptureElement extends ElementBase {
     this.#stopCamera();
     const had = this.#last;
     this.#last = null;
-    this.#notice("");
+    this.#view.release();
+    this.#view.notice("");
     this.#show("intro");
     if (had) this.#emit("progress", { screen: "intro", code: "CLEARED" });
   }
@@ -243,7 +154,7 @@ export class VerifaceIdCaptureElement extends ElementBase {
     this.#stopCamera();
     this.#last = null;
     const name = file?.name || "The picture";
-    this.#fileName(name);
+    this.#view.fileName(name);
     this.#show("checking");
     this.#emit("progress", { screen: "checking", name });
     let read;
@@ -264,9 +175,9 @@ export class VerifaceIdCaptureElement extends ElementBase {
   async startCamera() {
     const token = ++this.#token;
     this.#last = null;
-    this.#notice("");
+    this.#view.notice("");
     this.#show("camera");
-    this.#prompt("Starting the camera…");
+    this.#view.prompt("Starting the camera…");
     const video = this.#root.querySelector("video");
     const vfReady = this.#ensureVeriface().catch((err) => err);
     try {
@@ -280,7 +191,7 @@ export class VerifaceIdCaptureElement extends ElementBase {
       this.#stopCamera();
       return;
     }
-    if (!this.#vf) this.#prompt("Getting ready…");
+    if (!this.#vf.loaded) this.#view.prompt("Getting ready…");
     const vf = await vfReady;
     if (token !== this.#token) return;
     if (vf instanceof Error) {
@@ -293,112 +204,39 @@ export class VerifaceIdCaptureElement extends ElementBase {
 
   // --- the flow -------------------------------------------------------------------------------
 
-  async #ensureVeriface() {
-    if (this.#vf) return this.#vf;
-    if (this.#vfPromise) return (this.#vf = await this.#vfPromise);
-    const loading = this.#root.querySelector(".loading");
-    loading.hidden = false;
-    this.#root.querySelector(`[data-screen="${this.#screen}"]`)?.append(loading);
-    const { Veriface } = await import("../index.js");
-    const promise = Veriface.load({
-      onProgress: (p) => {
-        loading.querySelector("progress").value = p.total ? p.loaded / p.total : 0;
-        this.#emit("progress", { screen: this.#screen, code: "LOADING", loaded: p.loaded, total: p.total });
-      },
+  #ensureVeriface() {
+    return this.#vf.ensure(this.#root, this.#screen, (p) => {
+      this.#emit("progress", { screen: this.#screen, code: "LOADING", loaded: p.loaded, total: p.total });
     });
-    this.#vfPromise = promise;
-    try {
-      return (this.#vf = await promise);
-    } catch (err) {
-      if (this.#vfPromise === promise) this.#vfPromise = null;
-      throw err;
-    } finally {
-      loading.hidden = true;
-    }
   }
 
-  /** The card region of the current camera frame: what the guide frames, as a canvas. */
-  #grab(video) {
-    const vw = video.videoWidth;
-    const vh = video.videoHeight;
-    const viewport = this.#root.querySelector(".viewport");
-    const W = viewport.clientWidth || 400;
-    const H = viewport.clientHeight || 300;
-    const s = Math.max(W / vw, H / vh);
-    const ox = (W - vw * s) / 2;
-    const oy = (H - vh * s) / 2;
-    const x = Math.max(0, Math.round(((GUIDE.x / 400) * W - ox) / s));
-    const y = Math.max(0, Math.round(((GUIDE.y / 300) * H - oy) / s));
-    const w = Math.min(vw - x, Math.round(((GUIDE.width / 400) * W) / s));
-    const h = Math.min(vh - y, Math.round(((GUIDE.height / 300) * H) / s));
-    const ctx = canvas2d(w, h);
-    ctx.drawImage(video, x, y, w, h, 0, 0, w, h);
-    return ctx.canvas;
-  }
-
+  /** The live checks (id-capture-checks.js), then the photo: when they have held, or on the button. */
   async #live(token, vf) {
-    const video = this.#root.querySelector("video");
-    let goodSince = null;
     let lastCode = null;
     this.#shutter = false;
-    while (token === this.#token && this.#screen === "camera") {
-      const t0 = performance.now();
-      if (video.readyState < 2 || !video.videoWidth) {
-        await sleep(100);
-        continue;
-      }
-      const card = this.#grab(video);
-      let verdict;
-      try {
-        verdict = await this.#assess(vf, card, card, { x: 0, y: 0, width: card.width, height: card.height });
-      } catch {
-        if (token !== this.#token) return;
-        await sleep(200);
-        continue;
-      }
-      if (token !== this.#token || this.#screen !== "camera") return;
-      const now = performance.now();
-      const first = verdict.checks.find((c) => !c.passed);
-      if (!first) goodSince ??= now;
-      else goodSince = null;
-      this.#root.querySelector(".card-guide").classList.toggle("ready", !first);
-      this.#prompt(LIVE_PROMPTS[first?.code ?? "HOLD"]);
-      if ((first?.code ?? "HOLD") !== lastCode) {
-        lastCode = first?.code ?? "HOLD";
-        this.#emit("progress", { screen: "camera", code: lastCode, checks: verdict.checks });
-      }
-      if ((goodSince !== null && now - goodSince >= this.holdMs) || this.#shutter) {
-        this.#shutter = false;
-        this.#stopCamera();
-        const image = await toJpeg(card, 0.92);
-        if (token !== this.#token) return;
-        const result = { from: "camera", name: "Camera photo", source: image, image, region: null, scaled: false, width: card.width, height: card.height, ...verdict };
-        this.#settle(result);
-        return;
-      }
-      await sleep(Math.max(0, 250 - (performance.now() - t0)));
+    const shot = await watchCard(vf, this.#root.querySelector("video"), this.#view, {
+      live: () => token === this.#token && this.#screen === "camera",
+      holdMs: () => this.holdMs,
+      shutter: () => this.#shutter,
+      onCode: (code, verdict) => {
+        if (code === lastCode) return;
+        lastCode = code;
+        this.#emit("progress", { screen: "camera", code, checks: verdict.checks });
+      },
+    });
+    if (!shot) return;
+    if (shot.error) {
+      this.#stopCamera();
+      this.#fail(shot.error);
+      return;
     }
-  }
-
-  /** The three checks on `source` (its card in `region`): portrait found and large enough, sharp, no glare over the portrait. */
-  async #assess(vf, detectSource, pixelsSource, region) {
-    const found = await vf.detect(detectSource);
-    const faces = found.faces ?? [];
-    const portrait = faces.reduce((a, b) => (!a || b.box.x2 - b.box.x1 > a.box.x2 - a.box.x1 ? b : a), null);
-    const width = portrait ? portrait.box.x2 - portrait.box.x1 : 0;
-    const checks = [
-      { code: "PORTRAIT_NOT_FOUND", value: faces.length, threshold: 1, passed: faces.length >= 1 },
-    ];
-    if (portrait) {
-      checks.push({ code: "PORTRAIT_TOO_SMALL", value: width, threshold: PORTRAIT_MIN_PX, passed: width >= PORTRAIT_MIN_PX });
-    }
-    const sharp = sharpness(pixelsSource, region);
-    checks.push({ code: "CARD_BLURRY", value: sharp, threshold: SHARPNESS_MIN, passed: sharp >= SHARPNESS_MIN });
-    if (portrait) {
-      const g = glare(pixelsSource, around(portrait.box, 0.1, found.image_width, found.image_height));
-      checks.push({ code: "GLARE_ON_PORTRAIT", value: g, threshold: GLARE_MAX, passed: g <= GLARE_MAX });
-    }
-    return { checks, detect: found, portrait, passed: checks.every((c) => c.passed) };
+    const { card, verdict } = shot;
+    this.#shutter = false;
+    this.#stopCamera();
+    const image = await toJpeg(card, 0.92);
+    if (token !== this.#token) return;
+    const result = { from: "camera", name: "Camera photo", source: image, image, region: null, scaled: false, width: card.width, height: card.height, ...verdict };
+    this.#settle(result);
   }
 
   async #judge(token, picture) {
@@ -413,7 +251,7 @@ export class VerifaceIdCaptureElement extends ElementBase {
     if (token !== this.#token) return;
     let verdict;
     try {
-      verdict = await this.#assess(vf, picture.source, picture.bitmap, picture.region);
+      verdict = await assess(vf, picture.source, picture.bitmap, picture.region);
     } catch (err) {
       if (token !== this.#token) return;
       const { code, text } = describeError(err);
@@ -451,41 +289,7 @@ export class VerifaceIdCaptureElement extends ElementBase {
   }
 
   #review(last) {
-    const section = this.#root.querySelector('[data-screen="review"]');
-    const img = section.querySelector(".picture");
-    if (this.#url) URL.revokeObjectURL(this.#url);
-    this.#url = last.image ? URL.createObjectURL(last.image) : null;
-    for (const el of this.#root.querySelectorAll(".picture")) {
-      if (this.#url) el.src = this.#url;
-      else el.removeAttribute("src");
-      el.alt = `The picture of your ID${last.from === "file" ? `: ${last.name}` : ""}`;
-    }
-    img.hidden = !this.#url;
-    img.classList.toggle("good", last.passed);
-    img.classList.toggle("bad", !last.passed);
-    const verdict = section.querySelector(".verdict");
-    verdict.classList.toggle("good", last.passed);
-    verdict.classList.toggle("bad", !last.passed);
-    const confirm = section.querySelector('[data-action="confirm"]');
-    const again = section.querySelector('[data-action="again"]');
-    if (last.passed) {
-      section.querySelector("h2").textContent = "Check your ID photo";
-      verdict.textContent = "The photo is clear and we found your portrait on it.";
-      section.querySelector(".tip").textContent = "Make sure it's your own ID, then keep it.";
-      confirm.hidden = false;
-      again.textContent = "Take another";
-      again.className = "secondary";
-      again.setAttribute("part", "button secondary");
-    } else {
-      section.querySelector("h2").textContent = "Let's try another photo";
-      verdict.textContent = last.reason.text;
-      section.querySelector(".tip").textContent = last.reason.tip ?? "";
-      confirm.hidden = true;
-      again.textContent = "Try again";
-      again.className = "primary";
-      again.setAttribute("part", "button primary");
-    }
-    this.#fileName(last.from === "file" ? `${last.name}${last.scaled ? ` (scaled down from ${last.originalWidth} × ${last.originalHeight})` : ""}` : "");
+    this.#view.review(last);
     this.#show("review");
     this.#emit("progress", { screen: "review", passed: last.passed, code: last.reason?.code ?? "PASSED" });
   }
@@ -502,7 +306,7 @@ export class VerifaceIdCaptureElement extends ElementBase {
     return { passed, reason, from, name, source: passed ? source : null, image: passed ? image : null, checks, detect: detect ?? null, portrait: portrait ?? null, width, height, scaled: !!scaled };
   }
 
-  // --- the camera and drawing -----------------------------------------------------------------
+  // --- the camera, the screens and events -----------------------------------------------------
 
   #stopCamera() {
     stopStream(this.#stream, this.#root.querySelector("video"));
@@ -514,7 +318,7 @@ export class VerifaceIdCaptureElement extends ElementBase {
     this.#token++;
     this.#stopCamera();
     this.#show("intro", false);
-    this.#notice(describeError({ code: "CAMERA_STOPPED" }).text);
+    this.#view.notice(describeError({ code: "CAMERA_STOPPED" }).text);
     this.#emit("progress", { screen: "intro", code: "CAMERA_STOPPED" });
   }
 
@@ -524,11 +328,7 @@ export class VerifaceIdCaptureElement extends ElementBase {
 
   #fail(err) {
     const { code, text, detail } = describeError(err);
-    const camera = code.startsWith("CAMERA_");
-    const section = this.#root.querySelector('[data-screen="error"]');
-    section.querySelector("h2").textContent = camera ? "We couldn't start the camera" : "Something went wrong";
-    section.querySelector(".message").textContent = text;
-    section.dataset.code = code;
+    this.#view.error(code, text);
     this.#show("error");
     this.#emit("error", { code, message: text, detail, error: err });
   }
@@ -536,21 +336,7 @@ export class VerifaceIdCaptureElement extends ElementBase {
   #show(screen, focus = true) {
     this.#screen = screen;
     this.setAttribute("screen", screen);
-    for (const s of this.#root.querySelectorAll("[data-screen]")) s.hidden = s.dataset.screen !== screen;
-    if (focus) this.#root.querySelector(`[data-screen="${screen}"] h2`)?.focus({ preventScroll: true });
-  }
-
-  #prompt(text) {
-    const el = this.#root.querySelector(".prompt");
-    if (el.textContent !== text) el.textContent = text;
-  }
-
-  #fileName(text) {
-    for (const el of this.#root.querySelectorAll(".file-name")) el.textContent = text;
-  }
-
-  #notice(text) {
-    this.#root.querySelector(".notice").textContent = text;
+    this.#view.show(screen, focus);
   }
 
   #emit(type, detail) {

