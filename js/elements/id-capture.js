@@ -15,42 +15,32 @@
 // This file is the element and its flow (a file or the camera -> the checks -> review, and what
 // it tells the page). The markup is in templates.js, the drawing in id-capture-view.js, the
 // checks and the live camera loop in id-capture-checks.js, and the Veriface it uses (the page's,
-// or one it loads) in veriface-source.js.
+// or one it loads) in veriface-source.js. The lifecycle it shares with <veriface-selfie> (the
+// shadow root, the camera's interruptions, failing, screens, events, the `veriface` property) is
+// in capture-element.js, whose defaults this element keeps: only "camera" is a camera screen.
 
-import { canvas2d, readImageFile, startCamera, stopStream, toJpeg } from "./media.js";
-import { ElementBase, adoptStyles } from "./styles.js";
-import { ID_CAPTURE_TEMPLATE, stamp } from "./templates.js";
+import { canvas2d, readImageFile, startCamera, toJpeg } from "./media.js";
+import { CaptureElement } from "./capture-element.js";
+import { ID_CAPTURE_TEMPLATE } from "./templates.js";
 import { IdCaptureView } from "./id-capture-view.js";
 import { PORTRAIT_MIN_PX, PROBLEMS, assess, watchCard } from "./id-capture-checks.js";
-import { VerifaceSource } from "./veriface-source.js";
 import { describeError } from "./words.js";
 
 // Still exported from here, where pages and index.js have always found it.
 export { PORTRAIT_MIN_PX };
 
-export class VerifaceIdCaptureElement extends ElementBase {
+export class VerifaceIdCaptureElement extends CaptureElement {
   static get observedAttributes() {
     return ["hold-ms"];
   }
 
-  #root;
-  #vf = new VerifaceSource();
-  #screen = "intro";
-  #stream = null;
-  #token = 0;
   #last = null;
-  #resize = null;
   #shutter = false;
-  #view;
 
   constructor() {
-    super();
-    this.#root = this.attachShadow({ mode: "open" });
-    adoptStyles(this.#root);
-    stamp(this.#root, ID_CAPTURE_TEMPLATE);
-    this.#view = new IdCaptureView(this.#root);
-    const input = this.#root.querySelector('input[type="file"]');
-    this.#root.addEventListener("click", (e) => {
+    super(ID_CAPTURE_TEMPLATE, IdCaptureView);
+    const input = this._root.querySelector('input[type="file"]');
+    this._root.addEventListener("click", (e) => {
       const action = e.target.closest?.("button[data-action]")?.dataset.action;
       if (action === "camera") this.startCamera();
       else if (action === "pick") input.click();
@@ -65,9 +55,9 @@ export class VerifaceIdCaptureElement extends ElementBase {
       input.value = "";
       if (file) this.useFile(file);
     });
-    const drop = this.#root.querySelector(".drop");
+    const drop = this._root.querySelector(".drop");
     // A file dropped anywhere on the element (never the browser's own navigation to it).
-    const accepting = () => ["intro", "review", "done", "error"].includes(this.#screen);
+    const accepting = () => ["intro", "review", "done", "error"].includes(this._screen);
     this.addEventListener("dragover", (e) => {
       e.preventDefault();
       drop.classList.toggle("over", accepting());
@@ -79,41 +69,12 @@ export class VerifaceIdCaptureElement extends ElementBase {
       const file = e.dataTransfer?.files?.[0];
       if (file && accepting()) this.useFile(file);
     });
-    this.#root.addEventListener("keydown", (e) => {
-      if (e.key === "Escape" && this.#screen === "camera") {
+    this._root.addEventListener("keydown", (e) => {
+      if (e.key === "Escape" && this._screen === "camera") {
         e.preventDefault();
         this.reset();
       }
     });
-  }
-
-  connectedCallback() {
-    if (!this.hasAttribute("screen")) this.setAttribute("screen", this.#screen);
-    document.addEventListener("visibilitychange", this.#onVisibility);
-    if (typeof ResizeObserver === "function") {
-      this.#resize = new ResizeObserver(([entry]) => {
-        if (entry.contentRect.width === 0 && entry.contentRect.height === 0) this.#interrupt();
-      });
-      this.#resize.observe(this);
-    }
-  }
-
-  disconnectedCallback() {
-    document.removeEventListener("visibilitychange", this.#onVisibility);
-    this.#resize?.disconnect();
-    this.#token++;
-    this.#stopCamera();
-  }
-
-  attributeChangedCallback() {}
-
-  /** The loaded Veriface the element uses (or a promise of one). */
-  get veriface() {
-    return this.#vf.value;
-  }
-
-  set veriface(value) {
-    this.#vf.value = value;
   }
 
   /** How long the camera checks must hold before the photo is taken, in ms (default 1000). */
@@ -126,11 +87,6 @@ export class VerifaceIdCaptureElement extends ElementBase {
     this.setAttribute("hold-ms", String(value));
   }
 
-  /** The open screen: intro, camera, checking, review, done or error. */
-  get screen() {
-    return this.#screen;
-  }
-
   /** The last picture's `result` event detail, or null. */
   get lastResult() {
     return this.#last;
@@ -138,65 +94,64 @@ export class VerifaceIdCaptureElement extends ElementBase {
 
   /** Back to the intro, the camera off, nothing kept. */
   reset() {
-    this.#token++;
-    this.#stopCamera();
+    this._stopRunning();
     const had = this.#last;
     this.#last = null;
-    this.#view.release();
-    this.#view.notice("");
-    this.#show("intro");
-    if (had) this.#emit("progress", { screen: "intro", code: "CLEARED" });
+    this._view.release();
+    this._view.notice("");
+    this._show("intro");
+    if (had) this._emit("progress", { screen: "intro", code: "CLEARED" });
   }
 
   /** Checks a picture file (any format the browser decodes). */
   async useFile(file) {
-    const token = ++this.#token;
-    this.#stopCamera();
+    const token = this._nextToken();
+    this._stopCamera();
     this.#last = null;
     const name = file?.name || "The picture";
-    this.#view.fileName(name);
-    this.#show("checking");
-    this.#emit("progress", { screen: "checking", name });
+    this._view.fileName(name);
+    this._show("checking");
+    this._emit("progress", { screen: "checking", name });
     let read;
     try {
       read = await readImageFile(file);
     } catch (err) {
-      if (token !== this.#token) return;
+      if (token !== this._token) return;
       const { code, text } = describeError(err);
       this.#refuse({ from: "file", name, code, text, tip: "Use a photo of your ID (for example JPEG, PNG or WebP).", checks: [] });
       return;
     }
-    if (token !== this.#token) return;
+    if (token !== this._token) return;
     const region = { x: 0, y: 0, width: read.width, height: read.height };
     await this.#judge(token, { from: "file", name, source: read.source, bitmap: read.bitmap, region, scaled: read.scaled, originalWidth: read.originalWidth, originalHeight: read.originalHeight, image: read.decodedHere ? null : file });
   }
 
   /** Starts the camera (the back camera on a phone) with live checks and an automatic photo. */
   async startCamera() {
-    const token = ++this.#token;
+    const token = this._nextToken();
     this.#last = null;
-    this.#view.notice("");
-    this.#show("camera");
-    this.#view.prompt("Starting the camera…");
-    const video = this.#root.querySelector("video");
-    const vfReady = this.#ensureVeriface().catch((err) => err);
+    this._view.notice("");
+    this._show("camera");
+    this._view.prompt("Starting the camera…");
+    const video = this._root.querySelector("video");
+    const vfReady = this._ensureVeriface().catch((err) => err);
     try {
-      this.#stream = await startCamera(video, { facingMode: "environment", width: 1280, height: 720 });
+      this._stream = await startCamera(video, { facingMode: "environment", width: 1280, height: 720 });
     } catch (err) {
-      if (token !== this.#token) return;
-      this.#fail(err);
+      if (token !== this._token) return;
+      this._fail(err);
       return;
     }
-    if (token !== this.#token) {
-      this.#stopCamera();
+    if (token !== this._token) {
+      this._stopCamera();
       return;
     }
-    if (!this.#vf.loaded) this.#view.prompt("Getting ready…");
+    if (!this._verifaceLoaded) this._view.prompt("Getting ready…");
     const vf = await vfReady;
-    if (token !== this.#token) return;
+    if (token !== this._token) return;
     if (vf instanceof Error) {
-      this.#stopCamera();
-      this.#fail(vf);
+      this._stopCamera();
+      this._fail(vf);
       return;
     }
     this.#live(token, vf);
@@ -204,37 +159,31 @@ export class VerifaceIdCaptureElement extends ElementBase {
 
   // --- the flow -------------------------------------------------------------------------------
 
-  #ensureVeriface() {
-    return this.#vf.ensure(this.#root, this.#screen, (p) => {
-      this.#emit("progress", { screen: this.#screen, code: "LOADING", loaded: p.loaded, total: p.total });
-    });
-  }
-
   /** The live checks (id-capture-checks.js), then the photo: when they have held, or on the button. */
   async #live(token, vf) {
     let lastCode = null;
     this.#shutter = false;
-    const shot = await watchCard(vf, this.#root.querySelector("video"), this.#view, {
-      live: () => token === this.#token && this.#screen === "camera",
+    const shot = await watchCard(vf, this._root.querySelector("video"), this._view, {
+      live: () => token === this._token && this._screen === "camera",
       holdMs: () => this.holdMs,
       shutter: () => this.#shutter,
       onCode: (code, verdict) => {
         if (code === lastCode) return;
         lastCode = code;
-        this.#emit("progress", { screen: "camera", code, checks: verdict.checks });
+        this._emit("progress", { screen: "camera", code, checks: verdict.checks });
       },
     });
     if (!shot) return;
     if (shot.error) {
-      this.#stopCamera();
-      this.#fail(shot.error);
+      this._stopCamera();
+      this._fail(shot.error);
       return;
     }
     const { card, verdict } = shot;
     this.#shutter = false;
-    this.#stopCamera();
+    this._stopCamera();
     const image = await toJpeg(card, 0.92);
-    if (token !== this.#token) return;
+    if (token !== this._token) return;
     const result = { from: "camera", name: "Camera photo", source: image, image, region: null, scaled: false, width: card.width, height: card.height, ...verdict };
     this.#settle(result);
   }
@@ -242,23 +191,23 @@ export class VerifaceIdCaptureElement extends ElementBase {
   async #judge(token, picture) {
     let vf;
     try {
-      vf = await this.#ensureVeriface();
+      vf = await this._ensureVeriface();
     } catch (err) {
-      if (token !== this.#token) return;
-      this.#fail(err);
+      if (token !== this._token) return;
+      this._fail(err);
       return;
     }
-    if (token !== this.#token) return;
+    if (token !== this._token) return;
     let verdict;
     try {
       verdict = await assess(vf, picture.source, picture.bitmap, picture.region);
     } catch (err) {
-      if (token !== this.#token) return;
+      if (token !== this._token) return;
       const { code, text } = describeError(err);
       this.#refuse({ ...picture, code, text, tip: "Use another photo of your ID.", checks: [] });
       return;
     }
-    if (token !== this.#token) return;
+    if (token !== this._token) return;
     let image = picture.image;
     if (!image) {
       // Decoded here (another format, or scaled down): the picture as a JPEG, for the page to keep.
@@ -266,7 +215,7 @@ export class VerifaceIdCaptureElement extends ElementBase {
       ctx.drawImage(picture.bitmap, 0, 0);
       image = await toJpeg(ctx.canvas, 0.92);
     }
-    if (token !== this.#token) return;
+    if (token !== this._token) return;
     this.#settle({ ...picture, image, width: picture.bitmap.width, height: picture.bitmap.height, ...verdict });
   }
 
@@ -285,62 +234,25 @@ export class VerifaceIdCaptureElement extends ElementBase {
   #refuse(picture) {
     this.#last = { ...picture, passed: false, reason: { code: picture.code, text: picture.text, tip: picture.tip } };
     this.#review(this.#last);
-    this.#emit("result", this.#detail(this.#last));
+    this._emit("result", this.#detail(this.#last));
   }
 
   #review(last) {
-    this.#view.review(last);
-    this.#show("review");
-    this.#emit("progress", { screen: "review", passed: last.passed, code: last.reason?.code ?? "PASSED" });
+    this._view.review(last);
+    this._show("review");
+    this._emit("progress", { screen: "review", passed: last.passed, code: last.reason?.code ?? "PASSED" });
   }
 
   #confirm() {
     if (!this.#last?.passed) return;
-    this.#show("done");
-    this.#emit("result", this.#detail(this.#last));
+    this._show("done");
+    this._emit("result", this.#detail(this.#last));
   }
 
   /** The event detail: what the page keeps. */
   #detail(last) {
     const { passed, reason, from, name, source, image, checks, detect, portrait, width, height, scaled } = last;
     return { passed, reason, from, name, source: passed ? source : null, image: passed ? image : null, checks, detect: detect ?? null, portrait: portrait ?? null, width, height, scaled: !!scaled };
-  }
-
-  // --- the camera, the screens and events -----------------------------------------------------
-
-  #stopCamera() {
-    stopStream(this.#stream, this.#root.querySelector("video"));
-    this.#stream = null;
-  }
-
-  #interrupt() {
-    if (this.#screen !== "camera") return;
-    this.#token++;
-    this.#stopCamera();
-    this.#show("intro", false);
-    this.#view.notice(describeError({ code: "CAMERA_STOPPED" }).text);
-    this.#emit("progress", { screen: "intro", code: "CAMERA_STOPPED" });
-  }
-
-  #onVisibility = () => {
-    if (document.visibilityState === "hidden") this.#interrupt();
-  };
-
-  #fail(err) {
-    const { code, text, detail } = describeError(err);
-    this.#view.error(code, text);
-    this.#show("error");
-    this.#emit("error", { code, message: text, detail, error: err });
-  }
-
-  #show(screen, focus = true) {
-    this.#screen = screen;
-    this.setAttribute("screen", screen);
-    this.#view.show(screen, focus);
-  }
-
-  #emit(type, detail) {
-    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
 }
 

@@ -16,50 +16,43 @@
 // This file is the element and its flow (what happens when, and what it tells the page). The
 // markup is in templates.js, the drawing in selfie-view.js, the live guidance before the
 // challenge in selfie-guidance.js, the `result` detail in selfie-result.js, and the Veriface it
-// uses (the page's, or one it loads) in veriface-source.js.
+// uses (the page's, or one it loads) in veriface-source.js. The lifecycle it shares with
+// <veriface-id-capture> (the shadow root, the camera's interruptions, failing, screens, events,
+// the `veriface` property) is in capture-element.js; this element's hooks there: the challenge
+// is a camera screen too, and is aborted with everything else that runs when the element is
+// interrupted, removed, cancelled or reset; a shown screen is scrolled into view; the camera
+// view's dim is redrawn when the element is connected or resized.
 
 import { ACTIONS, describeError } from "./words.js";
-import { cameraError, startCamera, stopStream } from "./media.js";
-import { ElementBase, adoptStyles } from "./styles.js";
-import { SELFIE_TEMPLATE, stamp } from "./templates.js";
+import { cameraError, startCamera } from "./media.js";
+import { CaptureElement } from "./capture-element.js";
+import { SELFIE_TEMPLATE } from "./templates.js";
 import { SelfieView } from "./selfie-view.js";
 import { guide } from "./selfie-guidance.js";
 import { selfieOutcome } from "./selfie-result.js";
-import { VerifaceSource } from "./veriface-source.js";
 
-export class VerifaceSelfieElement extends ElementBase {
+export class VerifaceSelfieElement extends CaptureElement {
   static get observedAttributes() {
     return ["actions", "hold-ms"];
   }
 
-  #root;
-  #vf = new VerifaceSource();
   #challenge = null;
   #idFront = null;
-  #screen = "intro";
-  #stream = null;
-  #token = 0;
   #abort = null;
   #cameraOnAt = 0;
   #last = null;
-  #resize = null;
-  #view;
 
   constructor() {
-    super();
-    this.#root = this.attachShadow({ mode: "open" });
-    adoptStyles(this.#root);
-    stamp(this.#root, SELFIE_TEMPLATE);
-    this.#view = new SelfieView(this.#root);
-    this.#root.addEventListener("click", (e) => {
+    super(SELFIE_TEMPLATE, SelfieView);
+    this._root.addEventListener("click", (e) => {
       const action = e.target.closest?.("button[data-action]")?.dataset.action;
       if (action === "start") this.start();
       else if (action === "cancel") this.cancel();
       else if (action === "retake") this.retake();
       else if (action === "confirm") this.#confirm();
     });
-    this.#root.addEventListener("keydown", (e) => {
-      if (e.key === "Escape" && (this.#screen === "camera" || this.#screen === "challenge")) {
+    this._root.addEventListener("keydown", (e) => {
+      if (e.key === "Escape" && (this._screen === "camera" || this._screen === "challenge")) {
         e.preventDefault();
         this.cancel();
       }
@@ -67,39 +60,34 @@ export class VerifaceSelfieElement extends ElementBase {
   }
 
   connectedCallback() {
-    if (!this.hasAttribute("screen")) this.setAttribute("screen", this.#screen);
-    document.addEventListener("visibilitychange", this.#onVisibility);
-    if (typeof ResizeObserver === "function") {
-      // Hidden (display: none here or on an ancestor, e.g. a closed tab panel): the camera stops.
-      this.#resize = new ResizeObserver(([entry]) => {
-        const { width, height } = entry.contentRect;
-        if (width === 0 && height === 0) this.#interrupt();
-        else this.#view.drawDim();
-      });
-      this.#resize.observe(this);
-    }
-    this.#view.drawDim();
+    super.connectedCallback();
+    this._view.drawDim();
   }
 
-  disconnectedCallback() {
-    document.removeEventListener("visibilitychange", this.#onVisibility);
-    this.#resize?.disconnect();
-    this.#resize = null;
-    this.#token++;
+  // --- the hooks of capture-element.js ----------------------------------------------------------
+
+  get _cameraScreens() {
+    return ["camera", "challenge"];
+  }
+
+  _halt() {
     this.#abort?.abort();
-    this.#stopCamera();
   }
 
-  attributeChangedCallback() {}
-
-  /** The loaded Veriface the element uses (or a promise of one); set it to share the page's. */
-  get veriface() {
-    return this.#vf.value;
+  _interruptNotice() {
+    return describeError(cameraError("CAMERA_STOPPED", "hidden")).text;
   }
 
-  set veriface(value) {
-    this.#vf.value = value;
+  _resized() {
+    this._view.drawDim();
   }
+
+  _show(screen, focus = true) {
+    super._show(screen, focus);
+    if (focus && screen !== "intro") this.scrollIntoView?.({ block: "nearest", behavior: matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth" });
+  }
+
+  // --- the page's API ---------------------------------------------------------------------------
 
   /**
    * The challenge for the next attempt: an object (from a server, or `vf.challenge()`) used once,
@@ -143,11 +131,6 @@ export class VerifaceSelfieElement extends ElementBase {
     this.setAttribute("hold-ms", String(value));
   }
 
-  /** The open screen: intro, camera, challenge, checking, review, done or error. */
-  get screen() {
-    return this.#screen;
-  }
-
   /** The last attempt's `result` event detail, or null. */
   get lastResult() {
     return this.#last;
@@ -155,35 +138,35 @@ export class VerifaceSelfieElement extends ElementBase {
 
   /** Starts the camera (what the intro's button does). */
   async start() {
-    if (this.#screen === "camera" || this.#screen === "challenge" || this.#screen === "checking") return;
-    const token = ++this.#token;
-    this.#view.notice("");
+    if (this._screen === "camera" || this._screen === "challenge" || this._screen === "checking") return;
+    const token = this._nextToken();
+    this._view.notice("");
     this.#last = null;
-    this.#show("camera");
-    this.#view.prompt({ code: "STARTING", text: "Starting the camera…" }, true);
-    this.#view.hold(0);
-    this.#view.stepbar(null);
-    const vfReady = this.#ensureVeriface().catch((err) => err);
-    const video = this.#root.querySelector("video");
+    this._show("camera");
+    this._view.prompt({ code: "STARTING", text: "Starting the camera…" }, true);
+    this._view.hold(0);
+    this._view.stepbar(null);
+    const vfReady = this._ensureVeriface().catch((err) => err);
+    const video = this._root.querySelector("video");
     try {
-      this.#stream = await startCamera(video, { facingMode: "user" });
+      this._stream = await startCamera(video, { facingMode: "user" });
     } catch (err) {
-      if (token !== this.#token) return;
-      this.#fail(err);
+      if (token !== this._token) return;
+      this._fail(err);
       return;
     }
-    if (token !== this.#token) {
-      this.#stopCamera();
+    if (token !== this._token) {
+      this._stopCamera();
       return;
     }
     this.#cameraOnAt = performance.now();
-    this.#view.drawDim();
-    if (!this.#vf.loaded) this.#view.prompt({ code: "LOADING", text: "Getting ready…" }, true);
+    this._view.drawDim();
+    if (!this._verifaceLoaded) this._view.prompt({ code: "LOADING", text: "Getting ready…" }, true);
     const vf = await vfReady;
-    if (token !== this.#token) return;
+    if (token !== this._token) return;
     if (vf instanceof Error) {
-      this.#stopCamera();
-      this.#fail(vf);
+      this._stopCamera();
+      this._fail(vf);
       return;
     }
     this.#guide(token, vf);
@@ -191,11 +174,9 @@ export class VerifaceSelfieElement extends ElementBase {
 
   /** Stops the camera and goes back to the intro. */
   cancel() {
-    this.#token++;
-    this.#abort?.abort();
-    this.#stopCamera();
-    this.#show("intro");
-    this.#emit("progress", { screen: "intro", code: "CANCELLED" });
+    this._stopRunning();
+    this._show("intro");
+    this._emit("progress", { screen: "intro", code: "CANCELLED" });
   }
 
   /** Drops the kept selfie and starts again at the camera. */
@@ -203,45 +184,35 @@ export class VerifaceSelfieElement extends ElementBase {
     // Whatever runs stops first (a call from code may come mid-challenge): its camera and its
     // challenge go, so the new attempt starts alone.
     this.#last = null;
-    this.#token++;
-    this.#abort?.abort();
-    this.#stopCamera();
-    this.#show("intro", false);
+    this._stopRunning();
+    this._show("intro", false);
     this.start();
   }
 
   /** Back to the intro, the camera off, nothing kept. */
   reset() {
-    this.#token++;
-    this.#abort?.abort();
-    this.#stopCamera();
+    this._stopRunning();
     this.#last = null;
-    this.#view.release();
-    this.#view.notice("");
-    this.#show("intro", false);
+    this._view.release();
+    this._view.notice("");
+    this._show("intro", false);
   }
 
   // --- the flow -------------------------------------------------------------------------------
 
-  #ensureVeriface() {
-    return this.#vf.ensure(this.#root, this.#screen, (p) => {
-      this.#emit("progress", { screen: this.#screen, code: "LOADING", loaded: p.loaded, total: p.total });
-    });
-  }
-
   /** The live guidance (selfie-guidance.js), then the challenge once every check has held. */
   async #guide(token, vf) {
-    const outcome = await guide(vf, this.#root.querySelector("video"), this.#view, {
-      live: () => token === this.#token && this.#screen === "camera",
+    const outcome = await guide(vf, this._root.querySelector("video"), this._view, {
+      live: () => token === this._token && this._screen === "camera",
       holdMs: () => this.holdMs,
       cameraOnAt: this.#cameraOnAt,
-      onAdvice: (g, report) => this.#emit("progress", { screen: "camera", code: g.code, text: g.text, report }),
+      onAdvice: (g, report) => this._emit("progress", { screen: "camera", code: g.code, text: g.text, report }),
     });
     if (outcome.ready) {
       this.#runChallenge(token, vf);
     } else if ("error" in outcome) {
-      this.#stopCamera();
-      this.#fail(outcome.error);
+      this._stopCamera();
+      this._fail(outcome.error);
     }
   }
 
@@ -257,103 +228,60 @@ export class VerifaceSelfieElement extends ElementBase {
   }
 
   async #runChallenge(token, vf) {
-    this.#screen = "challenge";
-    this.setAttribute("screen", "challenge");
-    this.#view.challenge();
-    const video = this.#root.querySelector("video");
+    this._setScreen("challenge");
+    this._view.challenge();
+    const video = this._root.querySelector("video");
     let challenge;
     let run;
     let abort = null;
     try {
       challenge = await this.#nextChallenge(vf);
-      if (token !== this.#token) return;
+      if (token !== this._token) return;
       abort = new AbortController();
       this.#abort = abort;
-      this.#view.stepbar({ step: 0, of: challenge.steps.length });
+      this._view.stepbar({ step: 0, of: challenge.steps.length });
       run = await vf.runChallenge(video, challenge, {
         signal: abort.signal,
-        onStep: (s) => token === this.#token && this.#onStep(s),
+        onStep: (s) => token === this._token && this.#onStep(s),
       });
     } catch (err) {
-      if (token !== this.#token) return; // stopped: cancelled, hidden or removed
-      this.#stopCamera();
-      this.#fail(err);
+      if (token !== this._token) return; // stopped: cancelled, hidden or removed
+      this._stopCamera();
+      this._fail(err);
       return;
     } finally {
       // Only this run's: a newer attempt may have its own by now.
       if (this.#abort === abort) this.#abort = null;
     }
-    if (token !== this.#token) return;
+    if (token !== this._token) return;
     // The camera goes off as soon as the frames are in.
-    this.#stopCamera();
-    this.#show("checking");
-    this.#emit("progress", { screen: "checking" });
+    this._stopCamera();
+    this._show("checking");
+    this._emit("progress", { screen: "checking" });
     const outcome = await selfieOutcome(vf, challenge, run, this.#idFront);
-    if (token !== this.#token) return;
+    if (token !== this._token) return;
     this.#last = outcome;
     this.#review(this.#last);
     // A failure is final as soon as it is known; a pass once the person keeps it.
-    if (!outcome.passed) this.#emit("result", this.#last);
+    if (!outcome.passed) this._emit("result", this.#last);
   }
 
   #onStep(s) {
-    this.#view.step(s);
+    this._view.step(s);
     const action = ACTIONS[s.action];
-    this.#emit("progress", { screen: "challenge", code: s.kind.toUpperCase(), step: s.step, of: s.of, action: s.action, text: action?.prompt ?? s.prompt });
+    this._emit("progress", { screen: "challenge", code: s.kind.toUpperCase(), step: s.step, of: s.of, action: s.action, text: action?.prompt ?? s.prompt });
   }
 
   #review(last) {
-    this.#view.review(last);
-    this.#show("review");
-    this.#emit("progress", { screen: "review", passed: last.passed, code: last.reason?.code ?? "PASSED" });
+    this._view.review(last);
+    this._show("review");
+    this._emit("progress", { screen: "review", passed: last.passed, code: last.reason?.code ?? "PASSED" });
   }
 
   #confirm() {
     if (!this.#last?.passed) return;
-    this.#show("done");
-    this.#emit("result", this.#last);
-  }
-
-  // --- the camera and its interruptions -------------------------------------------------------
-
-  #stopCamera() {
-    stopStream(this.#stream, this.#root.querySelector("video"));
-    this.#stream = null;
-  }
-
-  /** The page or the element was hidden while the camera ran: stop, and say so on the intro. */
-  #interrupt() {
-    if (!["camera", "challenge"].includes(this.#screen)) return;
-    this.#token++;
-    this.#abort?.abort();
-    this.#stopCamera();
-    this.#show("intro", false);
-    this.#view.notice(describeError(cameraError("CAMERA_STOPPED", "hidden")).text);
-    this.#emit("progress", { screen: "intro", code: "CAMERA_STOPPED" });
-  }
-
-  #onVisibility = () => {
-    if (document.visibilityState === "hidden") this.#interrupt();
-  };
-
-  #fail(err) {
-    const { code, text, detail } = describeError(err);
-    this.#view.error(code, text);
-    this.#show("error");
-    this.#emit("error", { code, message: text, detail, error: err });
-  }
-
-  // --- the screens and events -----------------------------------------------------------------
-
-  #show(screen, focus = true) {
-    this.#screen = screen;
-    this.setAttribute("screen", screen);
-    this.#view.show(screen, focus);
-    if (focus && screen !== "intro") this.scrollIntoView?.({ block: "nearest", behavior: matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth" });
-  }
-
-  #emit(type, detail) {
-    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+    this._show("done");
+    this._emit("result", this.#last);
   }
 }
 
