@@ -221,6 +221,13 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<RgbImage> {
             reason: "the JPEG has no end-of-image marker, it was cut short".into(),
         });
     }
+    if format == ImageFormat::Png && !png_palette_whole(bytes) {
+        // png 0.18.1 indexes past the end of a palette that is not whole RGB triples when it
+        // expands a paletted image with transparency (a panic, found by fuzzing): refused first.
+        return Err(Error::CorruptImage {
+            reason: "the PNG's palette (PLTE) is not a whole number of 3-byte colours".into(),
+        });
+    }
     let corrupt = |e: image::ImageError| Error::CorruptImage {
         reason: e.to_string(),
     };
@@ -239,6 +246,28 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<RgbImage> {
     let mut image = DynamicImage::from_decoder(decoder).map_err(|e| limit_or_corrupt(e, limits))?;
     image.apply_orientation(orientation);
     Ok(image.into_rgb8())
+}
+
+/// False when a PNG's PLTE chunk holds no colour, more than 256, or not a whole number of RGB
+/// triples (what the PNG specification allows). Walks the chunk headers only; a structure
+/// broken in any other way is left to the decoder, which reports it.
+fn png_palette_whole(bytes: &[u8]) -> bool {
+    let mut pos: usize = 8; // after the signature
+    while let Some(header) = pos.checked_add(8).and_then(|end| bytes.get(pos..end)) {
+        let (len, kind) = header.split_at(4);
+        let Ok(len) = <[u8; 4]>::try_from(len) else {
+            return true;
+        };
+        let len = u32::from_be_bytes(len) as usize;
+        if kind == b"PLTE" {
+            return len > 0 && len % 3 == 0 && len <= 3 * 256;
+        }
+        if kind == b"IDAT" || kind == b"IEND" {
+            return true; // PLTE comes before the image data, or not at all
+        }
+        pos = pos.saturating_add(12).saturating_add(len);
+    }
+    true
 }
 
 /// Wraps raw RGBA pixels (alpha ignored) after checking the buffer matches the stated size.

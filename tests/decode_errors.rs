@@ -257,3 +257,48 @@ fn exif_orientation_of_silentface_samples_makes_them_portrait() {
         "expected three Orientation=6 samples turned upright, got {checked}"
     );
 }
+
+/// A PNG chunk with its length and CRC.
+fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+    let mut crc = !0u32;
+    for b in kind.iter().chain(data) {
+        crc ^= u32::from(*b);
+        for _ in 0..8 {
+            crc = (crc >> 1) ^ (0xEDB8_8320 & (crc & 1).wrapping_neg());
+        }
+    }
+    let mut out = (data.len() as u32).to_be_bytes().to_vec();
+    out.extend_from_slice(kind);
+    out.extend_from_slice(data);
+    out.extend_from_slice(&(!crc).to_be_bytes());
+    out
+}
+
+/// A 1x1 paletted PNG with transparency whose palette is `palette`.
+fn paletted_png(palette: &[u8]) -> Vec<u8> {
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(png_chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 3, 0, 0, 0]));
+    png.extend(png_chunk(b"PLTE", palette));
+    png.extend(png_chunk(b"tRNS", &[128]));
+    // One row: filter 0, palette index 0, in a stored zlib block (adler32 of [0, 0] is 0x00020001).
+    let idat = [
+        0x78, 0x01, 0x01, 0x02, 0x00, 0xFD, 0xFF, 0, 0, 0x00, 0x02, 0x00, 0x01,
+    ];
+    png.extend(png_chunk(b"IDAT", &idat));
+    png.extend(png_chunk(b"IEND", &[]));
+    png
+}
+
+#[test]
+fn a_palette_of_partial_colours_is_corrupt_not_a_panic() {
+    // png 0.18.1 indexed past such a palette when expanding it with transparency (found by
+    // fuzzing, fuzz/crashes/decode-png-plte-length.png): refused before the decoder sees it.
+    for bad in [&[10u8, 20, 30, 40][..], &[10, 20], &[]] {
+        let err = decode(&paletted_png(bad), &limits()).unwrap_err();
+        assert_eq!(err.code(), "CORRUPT_IMAGE", "{} bytes: {err}", bad.len());
+        assert!(err.to_string().contains("palette"), "{err}");
+    }
+    // Whole colours decode.
+    let image = decode(&paletted_png(&[10, 20, 30]), &limits()).expect("a valid paletted PNG");
+    assert_eq!(image.get_pixel(0, 0), &Rgb([10, 20, 30]));
+}

@@ -197,12 +197,23 @@ fn mac(key: &[u8]) -> Result<Hmac<Sha256>> {
 
 /// Lower-case hex into bytes; `None` for anything else.
 pub(crate) fn from_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    // Digit by digit: `u8::from_str_radix` would also take a leading `+` and upper case, which
+    // gave one signature (and one nonce) several spellings that verify (found by fuzzing).
+    let digit = |b: u8| match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        _ => None,
+    };
+    let bytes = text.as_bytes();
+    if bytes.len() % 2 != 0 {
         return None;
     }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+    bytes
+        .chunks_exact(2)
+        .map(|pair| match pair {
+            [hi, lo] => Some(digit(*hi)? << 4 | digit(*lo)?),
+            _ => None,
+        })
         .collect()
 }
 
@@ -211,6 +222,15 @@ mod tests {
     use super::*;
 
     const KEY: [u8; 32] = [7; 32];
+
+    #[test]
+    fn hex_is_lower_case_digits_only() {
+        assert_eq!(from_hex("00ff1a"), Some(vec![0, 255, 26]));
+        assert_eq!(from_hex(""), Some(vec![]));
+        for bad in ["+f", "FF", "0", "0g", " 1", "-1", "\u{e9}1"] {
+            assert_eq!(from_hex(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn a_challenge_has_two_or_three_distinct_actions_and_a_nonce() {
