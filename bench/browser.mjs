@@ -7,11 +7,9 @@
 // Cold start is a fresh browser profile (nothing cached): fetch from 127.0.0.1 + compile + model
 // optimisation. "Cached start" is a second load in the same profile (Cache API). Each figure is
 // the median over --runs browser launches (default 5); compare and detect are medians of 10 calls.
-import { readFileSync } from "node:fs";
-import { gzipSync, brotliCompressSync, constants } from "node:zlib";
+import { wasmSizes } from "./sizes.mjs";
 import { parseArgs } from "node:util";
-import { join } from "node:path";
-import { launch, openPage, root, serve, haveEval, evalDir } from "../tests/browser/harness.mjs";
+import { launch, openPage, serve, haveEval, evalDir } from "../tests/browser/harness.mjs";
 
 const { values: opts } = parseArgs({
   options: {
@@ -27,14 +25,7 @@ if (!haveEval) {
   process.exit(2);
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-const wasm = readFileSync(join(root, "pkg", "veriface_bg.wasm"));
-const sizes = {
-  wasm_raw: wasm.length,
-  wasm_gzip: gzipSync(wasm, { level: 9 }).length,
-  wasm_brotli: brotliCompressSync(wasm, {
-    params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: wasm.length },
-  }).length,
-};
+const sizes = wasmSizes();
 
 const server = await serve();
 const runs = [];

@@ -35,7 +35,7 @@
 //   wasm_raw/gzip/brotli  bytes of pkg/veriface_bg.wasm (gzip -9, brotli 11)
 // --json prints one object: `ratio` (per model and size), `compare_ms` (median), and the rest.
 import { readFileSync, mkdirSync, existsSync } from "node:fs";
-import { gzipSync, brotliCompressSync, constants } from "node:zlib";
+import { wasmSizes } from "./sizes.mjs";
 import { execFileSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { join } from "node:path";
@@ -70,14 +70,7 @@ for (const [src, out] of [["obama.jpg", "a.jpg"], ["obama2.jpg", "b.jpg"]]) {
   execFileSync(ffmpeg(), ["-loglevel", "error", "-y", "-i", input, "-vf", "scale=-2:480,pad=640:480:(ow-iw)/2:0:gray", "-q:v", "3", file]);
 }
 
-const wasm = readFileSync(join(root, "pkg", "veriface_bg.wasm"));
-const sizes = {
-  wasm_raw: wasm.length,
-  wasm_gzip: gzipSync(wasm, { level: 9 }).length,
-  wasm_brotli: brotliCompressSync(wasm, {
-    params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: wasm.length },
-  }).length,
-};
+const sizes = wasmSizes();
 
 // The models compared: `vf` names how veriface's side is measured (null: ort only); `shape` is
 // used where the model's input is dynamic (the detector), else the model's own static shape.

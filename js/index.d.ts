@@ -479,6 +479,8 @@ declare class CaptureElement extends HTMLElement {
   veriface: Veriface | Promise<Veriface> | null;
   /** The open screen. */
   readonly screen: string;
+  /** How long the live checks must hold before the element acts (the `hold-ms` attribute; 1000). */
+  holdMs: number;
   /** Back to the intro, camera off, nothing kept. */
   reset(): void;
 }
@@ -490,7 +492,6 @@ export declare class VerifaceSelfieElement extends CaptureElement {
   /** An ID photo: the selfie must also match its portrait. */
   idFront: ImageSource | null;
   actions: string;
-  holdMs: number;
   readonly lastResult: SelfieResultDetail | null;
   start(): Promise<void>;
   cancel(): void;

@@ -9,9 +9,10 @@
 //     the intro; a removed element stops whatever runs;
 //   - the state both flows use: the open screen, the camera's stream, and the token that every
 //     asynchronous step checks so that a stopped or superseded attempt does nothing more;
-//   - the shared steps: turning the camera off, failing (the error screen and an `error` event),
+//   - the shared steps: turning the camera off, the review screen and keeping an attempt, failing
+//     (the error screen and an `error` event),
 //     showing a screen, and dispatching events (they bubble and cross the shadow boundary);
-//   - the `veriface` and `screen` properties.
+//   - the `veriface`, `screen` and `holdMs` properties.
 //
 // What an element adds, or does differently, goes through these hooks (defaults in brackets):
 //
@@ -51,6 +52,32 @@ export class CaptureElement extends ElementBase {
     adoptStyles(this.#root);
     stamp(this.#root, template);
     this.#view = new View(this.#root);
+  }
+
+  /**
+   * How long every live check must hold before the element acts on it, in ms (the `hold-ms`
+   * attribute, default 1000): the selfie then starts the challenge, the ID element takes the photo.
+   */
+  get holdMs() {
+    const v = Number(this.getAttribute("hold-ms"));
+    return Number.isFinite(v) && v > 0 ? v : 1000;
+  }
+
+  set holdMs(value) {
+    this.setAttribute("hold-ms", String(value));
+  }
+
+  /** The review screen for an attempt (`last`: its picture, verdict and reason), and its progress event. */
+  _review(last) {
+    this.#view.review(last);
+    this._show("review");
+    this._emit("progress", { screen: "review", passed: last.passed, code: last.reason?.code ?? "PASSED" });
+  }
+
+  /** The person keeps a passed attempt: the done screen, then the `result` event with `detail`. */
+  _keep(detail) {
+    this._show("done");
+    this._emit("result", detail);
   }
 
   connectedCallback() {

@@ -77,16 +77,6 @@ export class VerifaceIdCaptureElement extends CaptureElement {
     });
   }
 
-  /** How long the camera checks must hold before the photo is taken, in ms (default 1000). */
-  get holdMs() {
-    const v = Number(this.getAttribute("hold-ms"));
-    return Number.isFinite(v) && v > 0 ? v : 1000;
-  }
-
-  set holdMs(value) {
-    this.setAttribute("hold-ms", String(value));
-  }
-
   /** The last picture's `result` event detail, or null. */
   get lastResult() {
     return this.#last;
@@ -228,25 +218,17 @@ export class VerifaceIdCaptureElement extends CaptureElement {
       return;
     }
     this.#last = { ...picture, passed: true, reason: null };
-    this.#review(this.#last);
+    this._review(this.#last);
   }
 
   #refuse(picture) {
     this.#last = { ...picture, passed: false, reason: { code: picture.code, text: picture.text, tip: picture.tip } };
-    this.#review(this.#last);
+    this._review(this.#last);
     this._emit("result", this.#detail(this.#last));
-  }
-
-  #review(last) {
-    this._view.review(last);
-    this._show("review");
-    this._emit("progress", { screen: "review", passed: last.passed, code: last.reason?.code ?? "PASSED" });
   }
 
   #confirm() {
-    if (!this.#last?.passed) return;
-    this._show("done");
-    this._emit("result", this.#detail(this.#last));
+    if (this.#last?.passed) this._keep(this.#detail(this.#last));
   }
 
   /** The event detail: what the page keeps. */

@@ -121,16 +121,6 @@ export class VerifaceSelfieElement extends CaptureElement {
     else this.removeAttribute("actions");
   }
 
-  /** How long every guidance check must hold before the challenge starts, in ms (default 1000). */
-  get holdMs() {
-    const v = Number(this.getAttribute("hold-ms"));
-    return Number.isFinite(v) && v > 0 ? v : 1000;
-  }
-
-  set holdMs(value) {
-    this.setAttribute("hold-ms", String(value));
-  }
-
   /** The last attempt's `result` event detail, or null. */
   get lastResult() {
     return this.#last;
@@ -261,7 +251,7 @@ export class VerifaceSelfieElement extends CaptureElement {
     const outcome = await selfieOutcome(vf, challenge, run, this.#idFront);
     if (token !== this._token) return;
     this.#last = outcome;
-    this.#review(this.#last);
+    this._review(this.#last);
     // A failure is final as soon as it is known; a pass once the person keeps it.
     if (!outcome.passed) this._emit("result", this.#last);
   }
@@ -272,16 +262,8 @@ export class VerifaceSelfieElement extends CaptureElement {
     this._emit("progress", { screen: "challenge", code: s.kind.toUpperCase(), step: s.step, of: s.of, action: s.action, text: action?.prompt ?? s.prompt });
   }
 
-  #review(last) {
-    this._view.review(last);
-    this._show("review");
-    this._emit("progress", { screen: "review", passed: last.passed, code: last.reason?.code ?? "PASSED" });
-  }
-
   #confirm() {
-    if (!this.#last?.passed) return;
-    this._show("done");
-    this._emit("result", this.#last);
+    if (this.#last?.passed) this._keep(this.#last);
   }
 }
 
