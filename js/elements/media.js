@@ -23,13 +23,22 @@ export async function startCamera(video, { facingMode = "user", width = 640, hei
     throw cameraError("CAMERA_UNAVAILABLE", "navigator.mediaDevices is missing: the page must be served over https or from localhost");
   }
   let stream;
-  try {
-    stream = await navigator.mediaDevices.getUserMedia({
-      video: { facingMode, width: { ideal: width }, height: { ideal: height } },
-      audio: false,
-    });
-  } catch (err) {
-    throw cameraError(cameraErrorCode(err), `${err?.name ?? "Error"}: ${err?.message ?? err}`);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({
+        video: { facingMode, width: { ideal: width }, height: { ideal: height } },
+        audio: false,
+      });
+      break;
+    } catch (err) {
+      // A camera stopped a moment ago (cancel, then start again) can still be closing: the
+      // browser says NotReadableError or AbortError. Worth two more tries before "in use".
+      if (attempt < 2 && (err?.name === "NotReadableError" || err?.name === "AbortError")) {
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
+      throw cameraError(cameraErrorCode(err), `${err?.name ?? "Error"}: ${err?.message ?? err}`);
+    }
   }
   video.muted = true;
   video.playsInline = true;

@@ -332,7 +332,7 @@ test("360 x 640 and the keyboard: no sideways scrolling, labelled controls, tabs
   // Chromium's own test pattern as the camera: no face, nothing from the eval data in a picture.
   const browser = await launch(["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]);
   try {
-    const { page, logs } = await openDemo(browser, { viewport: { width: 360, height: 640 } });
+    let { page, logs } = await openDemo(browser, { viewport: { width: 360, height: 640 } });
     const unnamed = await page.evaluate(() => [...document.querySelectorAll("button, input:not([hidden]), [role=tab]")]
       .filter((el) => !(el.labels?.length || el.getAttribute("aria-label") || el.textContent.trim()))
       .map((el) => el.outerHTML));
@@ -365,7 +365,9 @@ test("360 x 640 and the keyboard: no sideways scrolling, labelled controls, tabs
       window.scrollTo(0, 0);
     });
     await shot(page, "readme-desktop.png");
-    await page.setViewportSize(PHONE);
+    assert.deepEqual(logs, []);
+    // The phone picture from a page of its own: the camera's first start there, as a visitor's.
+    ({ page, logs } = await openDemo(browser, { viewport: PHONE }));
     await page.click("#tab-liveness");
     await page.click("#live-selfie >> button[data-action=start]");
     await waitScreen(page, "live-selfie", ["camera"]);
@@ -376,7 +378,8 @@ test("360 x 640 and the keyboard: no sideways scrolling, labelled controls, tabs
       const state = await page.evaluate(() => {
         const el = document.getElementById("live-selfie");
         const v = el.shadowRoot.querySelector("video");
-        return { screen: el.screen, ready: v.readyState, stream: !!v.srcObject, prompt: el.shadowRoot.querySelector(".prompt").dataset.code };
+        const error = el.shadowRoot.querySelector('[data-screen="error"]');
+        return { screen: el.screen, ready: v.readyState, stream: !!v.srcObject, prompt: el.shadowRoot.querySelector(".prompt").dataset.code, error: error.dataset.code ?? null, text: error.textContent.trim().slice(0, 160) };
       });
       throw new Error(`${e.message}: ${JSON.stringify(state)}`);
     });
