@@ -228,6 +228,35 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<RgbImage> {
             reason: "the PNG's palette (PLTE) is not a whole number of 3-byte colours".into(),
         });
     }
+    contain_decoder_panic(|| decode_checked(bytes, format, limits))
+}
+
+/// Runs the third-party decoder so that a panic inside it is a `CORRUPT_IMAGE`, not a crash.
+///
+/// Fuzzing found zune-jpeg 0.5.15's AVX2 upsampler asserting on one malformed progressive JPEG
+/// (`fuzz/crashes/decode-jpeg-avx2-upsample.jpg`, docs/fuzzing.md). That path exists only where
+/// AVX2 is detected at run time, i.e. natively on x86-64 (the CLI and `veriface serve`), whose
+/// builds unwind; there the panic is caught here. The wasm build aborts on panic and cannot
+/// catch it, but has no AVX2 path either. The panic hook still prints the decoder's message
+/// (a source location, no pixel data).
+fn contain_decoder_panic(decode: impl FnOnce() -> Result<RgbImage>) -> Result<RgbImage> {
+    #[cfg(panic = "unwind")]
+    {
+        // Nothing outlives a failed decode but the error: the closure owns no shared state.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode)).unwrap_or_else(|_| {
+            Err(Error::CorruptImage {
+                reason: "the image decoder failed an internal check on this file's data".into(),
+            })
+        })
+    }
+    #[cfg(not(panic = "unwind"))]
+    {
+        decode()
+    }
+}
+
+/// The decode proper, once the format is known and the cheap checks passed.
+fn decode_checked(bytes: &[u8], format: ImageFormat, limits: &Limits) -> Result<RgbImage> {
     let corrupt = |e: image::ImageError| Error::CorruptImage {
         reason: e.to_string(),
     };

@@ -292,7 +292,7 @@ fn paletted_png(palette: &[u8]) -> Vec<u8> {
 #[test]
 fn a_palette_of_partial_colours_is_corrupt_not_a_panic() {
     // png 0.18.1 indexed past such a palette when expanding it with transparency (found by
-    // fuzzing, fuzz/crashes/decode-png-plte-length.png): refused before the decoder sees it.
+    // fuzzing, now fuzz/corpus/decode/fixed-png-plte-length.png): refused before the decoder sees it.
     for bad in [&[10u8, 20, 30, 40][..], &[10, 20], &[]] {
         let err = decode(&paletted_png(bad), &limits()).unwrap_err();
         assert_eq!(err.code(), "CORRUPT_IMAGE", "{} bytes: {err}", bad.len());
@@ -301,4 +301,25 @@ fn a_palette_of_partial_colours_is_corrupt_not_a_panic() {
     // Whole colours decode.
     let image = decode(&paletted_png(&[10, 20, 30]), &limits()).expect("a valid paletted PNG");
     assert_eq!(image.get_pixel(0, 0), &Rgb([10, 20, 30]));
+}
+
+#[test]
+fn a_jpeg_that_trips_the_decoders_simd_path_is_an_error_not_a_panic() {
+    // Found by fuzzing: zune-jpeg 0.5.15's AVX2 upsampler asserts on this progressive JPEG
+    // (x86-64 with AVX2 only). Natively the panic is caught and reported as CORRUPT_IMAGE;
+    // where the AVX2 path is absent the scalar decoder answers whatever it makes of the file.
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fuzz/corpus/decode/fixed-jpeg-avx2-upsample.jpg"
+    );
+    let bytes = std::fs::read(path).expect("the committed corpus file");
+    match decode(&bytes, &limits()) {
+        Ok(image) => assert!(image.width() > 0 && image.height() > 0),
+        Err(err) => assert_eq!(err.code(), "CORRUPT_IMAGE", "{err}"),
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        let err = decode(&bytes, &limits()).unwrap_err();
+        assert!(err.to_string().contains("internal check"), "{err}");
+    }
 }

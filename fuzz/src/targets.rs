@@ -85,18 +85,22 @@ targets! {
 }
 
 /// Panics already reported, by where they happen (a dependency's file, with its version, and
-/// line): a target that hits one stops there quietly, so that a campaign goes on finding other
-/// bugs. Matching the version, an upgrade of the dependency ends the exemption by itself. See
+/// line): a target that hits one goes on quietly, so that a campaign goes on finding other bugs.
+/// Matching the version, an upgrade of the dependency ends the exemption by itself. See
 /// "Findings" in docs/fuzzing.md; `VERIFACE_FUZZ_STRICT=1` turns every exemption off.
 const KNOWN_PANICS: &[(&str, u32)] = &[
     // The AVX2 h2v2 upsampler's scratch-space assertion on a progressive JPEG
-    // (fuzz/crashes/decode-jpeg-avx2-upsample.jpg; x86 with AVX2 only, as detected at run time).
+    // (corpus/decode/fixed-jpeg-avx2-upsample.jpg; x86 with AVX2 only, as detected at run time).
+    // `image::decode` catches it natively and answers CORRUPT_IMAGE.
     ("zune-jpeg-0.5.15/src/upsampler/avx2.rs", 184),
 ];
 
 thread_local! {
     /// Set by the panic hook when this thread's panic is a known one.
     static KNOWN_PANIC: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Where this thread's last unknown panic happened, kept by the panic hook: the library
+    /// catches a decoder's panic natively, and the target must still see it.
+    static OTHER_PANIC: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Whether `VERIFACE_FUZZ_STRICT` is set (read once): no known finding is let through.
@@ -105,8 +109,9 @@ fn strict() -> bool {
     *STRICT.get_or_init(|| std::env::var_os("VERIFACE_FUZZ_STRICT").is_some())
 }
 
-/// Runs a target's body: a panic at one of the [`KNOWN_PANICS`] ends the input quietly; any
-/// other panic goes on as before (under AFL, an abort: a crash).
+/// Runs a target's body: a panic at one of the [`KNOWN_PANICS`] goes by quietly; any other
+/// panic is a finding, under AFL an abort (a crash), and otherwise a panic of the target even
+/// when the library caught it (as `image::decode` does a decoder's).
 fn guard(body: impl FnOnce()) {
     static HOOK: std::sync::Once = std::sync::Once::new();
     HOOK.call_once(|| {
@@ -122,14 +127,24 @@ fn guard(body: impl FnOnce()) {
             if known {
                 KNOWN_PANIC.with(|k| k.set(true));
             } else {
+                OTHER_PANIC.with(|p| p.replace(Some(info.to_string())));
                 previous(info);
             }
         }));
     });
     KNOWN_PANIC.with(|k| k.set(false));
-    if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
-        if !KNOWN_PANIC.with(|k| k.replace(false)) {
-            std::panic::resume_unwind(payload);
+    OTHER_PANIC.with(|p| p.replace(None));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body));
+    let other = OTHER_PANIC.with(|p| p.replace(None));
+    match outcome {
+        Err(payload) if other.is_some() || !KNOWN_PANIC.with(|k| k.replace(false)) => {
+            std::panic::resume_unwind(payload)
+        }
+        Err(_) => {}
+        Ok(()) => {
+            if let Some(message) = other {
+                panic!("a panic inside the library was caught and answered as an error: {message}");
+            }
         }
     }
 }
@@ -806,7 +821,7 @@ fn check_challenge(c: &Challenge) {
 
 /// Hex digits (either case) into bytes, without the `+` that `u8::from_str_radix` takes.
 fn from_hex_strict(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     (0..text.len())
