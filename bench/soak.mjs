@@ -96,6 +96,7 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
       const g = r.growth[p];
       console.log(`${p}: growth after warm-up: wasm ${pct(g.wasm_bytes)}, worker heap ${pct(g.worker_heap)}, page heap ${pct(g.page_heap)}`);
     }
-    console.log(`wasm memory ${(r.first.wasm_bytes / 1e6).toFixed(1)} -> ${(r.last.wasm_bytes / 1e6).toFixed(1)} MB; worker heap ${(r.first.worker_heap / 1e6).toFixed(1)} -> ${(r.last.worker_heap / 1e6).toFixed(1)} MB`);
+    const mb = (x) => (typeof x === "number" ? `${(x / 1e6).toFixed(1)} MB` : "n/a");
+    console.log(`wasm memory ${mb(r.first.wasm_bytes)} -> ${mb(r.last.wasm_bytes)}; page heap ${mb(r.first.page_heap)} -> ${mb(r.last.page_heap)}; worker heap ${mb(r.first.worker_heap)} -> ${mb(r.last.worker_heap)}`);
   }
 }

@@ -1,11 +1,14 @@
 //! Face detection with RetinaFace (MobileNet-0.25): priors, box and landmark decoding, NMS, and
 //! the scale passes that let one detector serve a selfie and an ID card alike.
 //!
-//! The network takes any H x W; tract needs concrete shapes to optimise, so the detector always
-//! runs on a square 640 x 640 letterboxed input and keeps one optimised plan. Small images are
-//! scaled up to it rather than run at a smaller size: landmark precision decides alignment, and
-//! on LFW the 640 input raised verification AUC from 0.9960 to 0.9980 over a 320 input
-//! (`docs/calibration.md`). A selfie (face fills the frame) is found in the whole-image pass; a
+//! The network takes any H x W; tract needs concrete shapes to optimise, so the detector keeps
+//! one optimised plan per input shape and uses only a few: the image's longest side scaled to
+//! 640, the other side padded up to the smallest of 640, 480 or 384 that holds it (square, 4:3
+//! and 16:9, either way up). A 640 x 480 camera frame therefore runs at 640 x 480, not in a
+//! 640 x 640 letterbox a quarter of which is padding; the scale, and so every landmark, is the
+//! same as in the letterbox. Small images are scaled up rather than run at a smaller size:
+//! landmark precision decides alignment, and on LFW the 640 input raised verification AUC from
+//! 0.9960 to 0.9980 over a 320 input (`docs/calibration.md`). A selfie (face fills the frame) is found in the whole-image pass; a
 //! portrait that is a small part of a large document is found by the tiled pass, which runs only
 //! when the first finds nothing, at up to twice the resolution.
 
@@ -100,6 +103,11 @@ impl Default for DetectOptions {
 
 /// Input side of the network, for the whole-image pass and for each tile of the tiled pass.
 const INPUT: u32 = 640;
+/// The short sides a whole-image pass may use, as fractions of its long side (square, 4:3,
+/// 16:9 rounded up to a multiple of 32): few enough that a page optimises at most a handful of
+/// plans (each costs 100-300 ms in the browser), close enough to common frames that little of
+/// the input is padding.
+const SHORT_SIDES: [(u32, u32); 3] = [(3, 5), (3, 4), (1, 1)];
 /// Cap on candidates entering NMS, so a pathological image cannot make NMS quadratic in 17k.
 pub(crate) const PRE_NMS_TOP_K: usize = 750;
 
@@ -108,7 +116,8 @@ type Plan = std::sync::Arc<TypedRunnableModel>;
 /// An optimised plan for one input size, with the priors of that size (they depend on nothing
 /// else, so they are computed once, not per image).
 struct SizedPlan {
-    side: u32,
+    /// Width and height of the input.
+    shape: (u32, u32),
     plan: Plan,
     priors: Vec<[f32; 4]>,
 }
@@ -139,13 +148,14 @@ impl Detector {
         })
     }
 
-    /// Optimises the plan now rather than on the first image, so the first user-visible call is
-    /// not the slow one.
+    /// Optimises the plan of a 640 x 480 camera frame now rather than on the first frame, so
+    /// the first user-visible call is not the slow one. That is the shape of the frames the
+    /// browser flows send (liveness, the challenge); other shapes are optimised on first use.
     ///
     /// # Errors
     /// `INFERENCE_FAILED`.
     pub fn warm_up(&mut self) -> Result<()> {
-        self.plan(INPUT).map(|_| ())
+        self.plan(input_shape(INPUT, INPUT * 3 / 4, INPUT)).map(|_| ())
     }
 
     /// All faces in `image`, highest score first.
@@ -163,8 +173,8 @@ impl Detector {
         Ok(faces)
     }
 
-    /// Faces in `image` scaled whole into a `side` x `side` input (a multiple of 32): 320 costs a
-    /// quarter of the default 640 and still finds a face at selfie distance (a fifth of the
+    /// Faces in `image` scaled whole so that its longest side is `side` (a multiple of 32), at
+    /// the image's aspect as the whole-image pass does: 320 costs a quarter of the default 640 and still finds a face at selfie distance (a fifth of the
     /// frame or more), which is what live guidance needs on every camera frame. No tiling.
     ///
     /// # Errors
@@ -181,7 +191,8 @@ impl Detector {
         self.run_scaled(image, side as f32 / longest as f32, side)
     }
 
-    /// Whole image scaled by `scale` into a `side` x `side` letterbox.
+    /// Whole image scaled by `scale` (its longest side to `side`), padded to the input shape
+    /// [`input_shape`] picks for it.
     fn run_scaled(&mut self, image: &RgbImage, scale: f32, side: u32) -> Result<Vec<Face>> {
         let (w, h) = image.dimensions();
         let rw = ((w as f32 * scale).round() as u32).clamp(1, side);
@@ -190,7 +201,7 @@ impl Detector {
         // Map back with the scale actually used on each axis, not the nominal one: rounding the
         // resized size makes them differ by up to half a pixel.
         let (sx, sy) = (rw as f32 / w as f32, rh as f32 / h as f32);
-        let raw = self.infer(&resized, 0, 0, side)?;
+        let raw = self.infer(&resized, 0, 0, input_shape(rw, rh, side))?;
         let mapped = raw
             .into_iter()
             .map(|f| map_face(f, 0.0, 0.0, sx, sy))
@@ -212,7 +223,7 @@ impl Detector {
         let mut all = Vec::new();
         for ty in tile_origins(rh, INPUT) {
             for tx in tile_origins(rw, INPUT) {
-                for f in self.infer(&resized, tx, ty, INPUT)? {
+                for f in self.infer(&resized, tx, ty, (INPUT, INPUT))? {
                     all.push(map_face(f, tx as f32, ty as f32, sx, sy));
                 }
             }
@@ -220,13 +231,19 @@ impl Detector {
         Ok(nms(all, self.options.nms_iou))
     }
 
-    /// Runs the network on the `side` x `side` window of `image` at (`ox`, `oy`), zero-padded
-    /// past the image edge. Returns faces in window pixels, before NMS.
-    fn infer(&mut self, image: &RgbImage, ox: u32, oy: u32, side: u32) -> Result<Vec<Face>> {
-        let input = self.to_tensor(image, ox, oy, side)?;
+    /// Runs the network on the window of `shape` (width, height) of `image` at (`ox`, `oy`),
+    /// zero-padded past the image edge. Returns faces in window pixels, before NMS.
+    fn infer(
+        &mut self,
+        image: &RgbImage,
+        ox: u32,
+        oy: u32,
+        shape: (u32, u32),
+    ) -> Result<Vec<Face>> {
+        let input = self.to_tensor(image, ox, oy, shape)?;
         let threshold = self.options.score_threshold;
         let variances = self.spec.variances;
-        let sized = self.plan(side)?;
+        let sized = self.plan(shape)?;
         let outputs = sized
             .plan
             .run(tvec!(input.into()))
@@ -248,14 +265,15 @@ impl Detector {
             landmarks: &landm,
             priors: &sized.priors,
             variances,
-            width: side as f32,
-            height: side as f32,
+            width: shape.0 as f32,
+            height: shape.1 as f32,
             threshold,
         })
     }
 
-    fn to_tensor(&self, image: &RgbImage, ox: u32, oy: u32, side: u32) -> Result<Tensor> {
-        let n = (side * side) as usize;
+    fn to_tensor(&self, image: &RgbImage, ox: u32, oy: u32, shape: (u32, u32)) -> Result<Tensor> {
+        let (tw, th) = shape;
+        let n = (tw * th) as usize;
         // Zero after mean subtraction is the mean colour: padding looks like neutral grey.
         let mut data = vec![0f32; 3 * n];
         let norm = self.spec.normalization;
@@ -264,37 +282,57 @@ impl Detector {
             ColorOrder::Bgr => [2, 1, 0],
         };
         let (w, h) = image.dimensions();
-        let x_end = w.min(ox.saturating_add(side));
-        let y_end = h.min(oy.saturating_add(side));
+        let x_end = w.min(ox.saturating_add(tw));
+        let y_end = h.min(oy.saturating_add(th));
         for y in oy..y_end {
             for x in ox..x_end {
                 let px = image.get_pixel(x, y).0;
-                let at = ((y - oy) * side + (x - ox)) as usize;
+                let at = ((y - oy) * tw + (x - ox)) as usize;
                 for c in 0..3 {
                     let v = f32::from(px[order[c]]);
                     data[c * n + at] = (v - norm.mean[c]) / norm.std[c];
                 }
             }
         }
-        Tensor::from_shape(&[1, 3, side as usize, side as usize], &data).map_err(Error::inference)
+        Tensor::from_shape(&[1, 3, th as usize, tw as usize], &data).map_err(Error::inference)
     }
 
-    fn plan(&mut self, side: u32) -> Result<&SizedPlan> {
-        if let Some(i) = self.plans.iter().position(|p| p.side == side) {
+    /// The plan for an input of `shape` (width, height), optimised on first use.
+    fn plan(&mut self, shape: (u32, u32)) -> Result<&SizedPlan> {
+        if let Some(i) = self.plans.iter().position(|p| p.shape == shape) {
             return Ok(&self.plans[i]);
         }
-        let s = side as usize;
+        let (w, h) = (shape.0 as usize, shape.1 as usize);
         let plan = self
             .model
             .clone()
-            .with_input_fact(0, f32::fact([1, 3, s, s]).into())
+            .with_input_fact(0, f32::fact([1, 3, h, w]).into())
             .and_then(|m| m.into_optimized())
             .and_then(|m| m.into_runnable())
             .map_err(Error::inference)?;
-        let priors = priors(side, side, &self.spec.steps, &self.spec.min_sizes);
-        self.plans.push(SizedPlan { side, plan, priors });
+        let priors = priors(shape.0, shape.1, &self.spec.steps, &self.spec.min_sizes);
+        self.plans.push(SizedPlan {
+            shape,
+            plan,
+            priors,
+        });
         let last = self.plans.len() - 1;
         Ok(&self.plans[last])
+    }
+}
+
+/// The input shape (width, height) for an image resized to `w` x `h` with its longest side
+/// `side`: the long side is `side`, the short one the smallest of [`SHORT_SIDES`] that holds it.
+fn input_shape(w: u32, h: u32, side: u32) -> (u32, u32) {
+    let short = SHORT_SIDES
+        .iter()
+        .map(|&(num, den)| (side * num / den).div_ceil(32) * 32)
+        .find(|&s| s >= w.min(h))
+        .unwrap_or(side);
+    if w >= h {
+        (side, short)
+    } else {
+        (short, side)
     }
 }
 
@@ -325,5 +363,22 @@ fn map_face(face: Face, ox: f32, oy: f32, sx: f32, sy: f32) -> Face {
         },
         score: face.score,
         landmarks: face.landmarks.map(|[x, y]| [mx(x), my(y)]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::input_shape;
+
+    #[test]
+    fn input_shape_keeps_the_long_side_and_pads_the_short_one_to_a_few_sizes() {
+        assert_eq!(input_shape(640, 480, 640), (640, 480)); // a 4:3 camera frame
+        assert_eq!(input_shape(480, 640, 640), (480, 640)); // the same, portrait
+        assert_eq!(input_shape(640, 360, 640), (640, 384)); // 16:9
+        assert_eq!(input_shape(640, 405, 640), (640, 480)); // an ID card, 1.58:1
+        assert_eq!(input_shape(640, 640, 640), (640, 640));
+        assert_eq!(input_shape(500, 640, 640), (640, 640)); // nearly square
+        assert_eq!(input_shape(320, 240, 320), (320, 256)); // guidance, multiple of 32
+        assert_eq!(input_shape(1, 640, 640), (384, 640));
     }
 }

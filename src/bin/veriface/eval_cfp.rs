@@ -20,7 +20,7 @@ use veriface::{Error, FacePolicy};
 
 use crate::context::{read, Context};
 use crate::eval_lfw::{
-    embed_all, jobs, print_table, report, roc_points, write_failures, write_roc, Report,
+    embed_all, jobs, print_table, report, roc_points, write_pairs, write_roc, Report,
 };
 use crate::output::out;
 
@@ -75,6 +75,9 @@ pub struct Args {
     /// Write the misclassified pairs (at each split's threshold) as tab-separated lines.
     #[arg(long)]
     failures: Option<PathBuf>,
+    /// Write every pair's similarity, in the failures file's format.
+    #[arg(long)]
+    scores: Option<PathBuf>,
 }
 
 /// One CFP pair: split (fold) from 0, the two images, same person or not.
@@ -121,12 +124,18 @@ pub fn run(ctx: &Context, args: &Args) -> veriface::Result<bool> {
         })
         .collect();
     let verification = eval::verification(&samples);
-    if let Some(path) = &args.failures {
-        let names: Vec<(String, String)> = pairs
+    let names = || -> Vec<(String, String)> {
+        pairs
             .iter()
             .map(|p| (short(&args.dir, &p.a), short(&args.dir, &p.b)))
-            .collect();
-        write_failures(path, &names, &samples, &verification.fold_thresholds)?;
+            .collect()
+    };
+    let thresholds = &verification.fold_thresholds;
+    if let Some(path) = &args.failures {
+        write_pairs(path, "--failures", &names(), &samples, thresholds, false)?;
+    }
+    if let Some(path) = &args.scores {
+        write_pairs(path, "--scores", &names(), &samples, thresholds, true)?;
     }
     let missed = |pose: &str| {
         paths

@@ -46,6 +46,10 @@ pub struct Args {
     /// Write the misclassified pairs (at each fold's threshold) as tab-separated lines.
     #[arg(long)]
     failures: Option<PathBuf>,
+    /// Write every pair's similarity, in the failures file's format (for analyses outside
+    /// this command, such as a fusion of two embedders' scores).
+    #[arg(long)]
+    scores: Option<PathBuf>,
 }
 
 /// What `eval lfw` and `eval cfp` print: the protocol's figures, then the run's facts.
@@ -104,8 +108,8 @@ pub fn run(ctx: &Context, args: &Args) -> veriface::Result<bool> {
         .collect();
 
     let verification = eval::verification(&samples);
-    if let Some(path) = &args.failures {
-        let names: Vec<(String, String)> = pairs
+    let names = || -> Vec<(String, String)> {
+        pairs
             .iter()
             .map(|p| {
                 (
@@ -113,8 +117,14 @@ pub fn run(ctx: &Context, args: &Args) -> veriface::Result<bool> {
                     format!("{}_{:04}", p.b.0, p.b.1),
                 )
             })
-            .collect();
-        write_failures(path, &names, &samples, &verification.fold_thresholds)?;
+            .collect()
+    };
+    let thresholds = &verification.fold_thresholds;
+    if let Some(path) = &args.failures {
+        write_pairs(path, "--failures", &names(), &samples, thresholds, false)?;
+    }
+    if let Some(path) = &args.scores {
+        write_pairs(path, "--scores", &names(), &samples, thresholds, true)?;
     }
     let calibration = args.calibrate.then(|| {
         let all_impostors = cross_identity_scores(metric, &keys, &embedded.vectors);
@@ -304,28 +314,30 @@ fn cross_identity_scores(
     out
 }
 
-/// One line per pair the protocol got wrong (at its fold's threshold), a pair without a score
-/// included: fold, truth, similarity (`none` without one), threshold, both images.
-pub(crate) fn write_failures(
+/// One line per pair (`all`) or per pair the protocol got wrong at its fold's threshold, a pair
+/// without a score included: fold, truth, similarity (`none` without one), threshold, both
+/// images. `flag` names the option in an error.
+pub(crate) fn write_pairs(
     path: &Path,
+    flag: &str,
     names: &[(String, String)],
     samples: &[Sample],
     thresholds: &[f64],
+    all: bool,
 ) -> veriface::Result<()> {
     let mut out = String::from("fold\tsame\tsimilarity\tthreshold\ta\tb\n");
     for ((a, b), (fold, sim, same)) in names.iter().zip(samples) {
         let t = thresholds.get(*fold).copied().unwrap_or(0.0);
-        if !sim.is_some_and(|v| (v >= t) == *same) {
-            let shown = sim.map_or_else(|| "none".to_string(), |v| format!("{v:.4}"));
+        if all || !sim.is_some_and(|v| (v >= t) == *same) {
+            let shown = sim.map_or_else(|| "none".to_string(), |v| format!("{v:.6}"));
             out.push_str(&format!(
                 "{}\t{same}\t{shown}\t{t:.4}\t{a}\t{b}\n",
                 fold + 1
             ));
         }
     }
-    std::fs::write(path, out).map_err(|e| {
-        veriface::Error::bad_parameter("--failures", format!("{}: {e}", path.display()))
-    })
+    std::fs::write(path, out)
+        .map_err(|e| veriface::Error::bad_parameter(flag, format!("{}: {e}", path.display())))
 }
 
 /// The report as a table, after the caller's heading line.
