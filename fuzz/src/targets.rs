@@ -821,7 +821,7 @@ fn check_challenge(c: &Challenge) {
 
 /// Hex digits (either case) into bytes, without the `+` that `u8::from_str_radix` takes.
 fn from_hex_strict(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if text.len() & 1 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     (0..text.len())

@@ -155,7 +155,8 @@ impl Detector {
     /// # Errors
     /// `INFERENCE_FAILED`.
     pub fn warm_up(&mut self) -> Result<()> {
-        self.plan(input_shape(INPUT, INPUT * 3 / 4, INPUT)).map(|_| ())
+        self.plan(input_shape(INPUT, INPUT * 3 / 4, INPUT))
+            .map(|_| ())
     }
 
     /// All faces in `image`, highest score first.

@@ -9,7 +9,9 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
+mod fusion;
 mod presentation;
+pub use fusion::fused_verification;
 pub use presentation::{auc_labelled, iso_rates, IsoRates, Presentation};
 
 /// One line of `pairs.txt`.

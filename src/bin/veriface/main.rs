@@ -12,6 +12,7 @@ mod draw;
 mod eval_actions;
 mod eval_cfp;
 mod eval_eyes;
+mod eval_fuse;
 mod eval_lfw;
 mod eval_liveness;
 mod frame;
@@ -84,6 +85,9 @@ enum EvalCommand {
     Lfw(eval_lfw::Args),
     /// CFP frontal-frontal or frontal-profile verification (LFW's protocol over the splits).
     Cfp(eval_cfp::Args),
+    /// What a fusion of embedders would score: the figures of their summed log-odds, from the
+    /// `--scores` files of `eval lfw` or `eval cfp` runs over the same pairs.
+    Fuse(eval_fuse::Args),
     /// Liveness over labelled data: APCER per attack type, BPCER, ACER (ISO/IEC 30107-3).
     Liveness(eval_liveness::Args),
     /// EYES_CLOSED over faces labelled closed and live.
@@ -110,6 +114,9 @@ fn main() -> ExitCode {
             Command::Eval {
                 which: EvalCommand::Cfp(args),
             } => eval_cfp::run(&ctx, &args),
+            Command::Eval {
+                which: EvalCommand::Fuse(args),
+            } => eval_fuse::run(&args),
             Command::Eval {
                 which: EvalCommand::Liveness(args),
             } => eval_liveness::run(&ctx, &args),
