@@ -34,11 +34,12 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import torch
-from onnx import helper, numpy_helper
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import common  # noqa: E402
+from prelu import rewrite_prelu  # noqa: E402  (tools/prelu.py: one rewrite for every model)
 
 FILES = {
     "v2": "2.7_80x80_MiniFASNetV2.pth",
@@ -178,32 +179,6 @@ def export(model: nn.Module, path: Path) -> None:
     dummy = torch.zeros(1, 3, common.INPUT_SIZE, common.INPUT_SIZE)
     torch.onnx.export(model, (dummy,), str(path), opset_version=13, input_names=["input"],
                       output_names=["logits"], dynamo=False, do_constant_folding=True)
-
-
-def rewrite_prelu(m: onnx.ModelProto) -> tuple[onnx.ModelProto, int]:
-    """Every PRelu(x, slope) -> Add(Relu(x), Mul(slope, Min(x, 0)))."""
-    g = m.graph
-    zero = "prelu_rewrite_zero"
-    g.initializer.append(numpy_helper.from_array(np.zeros((), np.float32), zero))
-    nodes, n = [], 0
-    for node in g.node:
-        if node.op_type != "PRelu":
-            nodes.append(node)
-            continue
-        x, slope = node.input
-        (y,) = node.output
-        p = f"prelu{n}"
-        nodes += [
-            helper.make_node("Relu", [x], [f"{p}_pos"], name=f"{p}_relu"),
-            helper.make_node("Min", [x, zero], [f"{p}_neg"], name=f"{p}_min"),
-            helper.make_node("Mul", [slope, f"{p}_neg"], [f"{p}_scaled"], name=f"{p}_mul"),
-            helper.make_node("Add", [f"{p}_pos", f"{p}_scaled"], [y], name=f"{p}_add"),
-        ]
-        n += 1
-    del g.node[:]
-    g.node.extend(nodes)
-    onnx.checker.check_model(m)
-    return m, n
 
 
 UPSTREAM = "https://github.com/minivision-ai/Silent-Face-Anti-Spoofing"
