@@ -18,13 +18,19 @@ fi
 RUSTFLAGS="-C target-feature=+simd128" cargo build --profile wasm-release --lib \
   --no-default-features --target wasm32-unknown-unknown
 out="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm-release/veriface.wasm"
-stamp="$( (cat "$out" models/manifest.json tools/build-wasm.sh; echo "${WASM_OPT:-} ${WASM_OPT_LEVEL:-}") | sha256sum | cut -d' ' -f1)"
+stamp="$( (cat "$out" models/manifest.json tools/build-wasm.sh; echo "${WASM_OPT:-} ${WASM_OPT_LEVEL:-} ${VERIFACE_WASM_NAMES:-}") | sha256sum | cut -d' ' -f1)"
 if [ -f pkg/.built-from ] && [ "$(cat pkg/.built-from)" = "$stamp" ] && [ -f pkg/manifest.js ]; then
   echo "pkg/ is up to date with $out"
   exit 0
 fi
 rm -rf pkg
-wasm-bindgen --target web --typescript --out-dir pkg --out-name veriface "$out"
+# The function-name section (1.56 MB raw, 0.27 MB brotli: 10% of the shipped module) is for
+# debuggers and V8 traces only; VERIFACE_WASM_NAMES=1 keeps it, e.g. to read Chromium's
+# --js-flags=--trace-deopt. (Not `strip = true` in the profile: that also drops the
+# target_features section wasm-bindgen reads.)
+names=--remove-name-section
+[ -n "${VERIFACE_WASM_NAMES:-}" ] && names=
+wasm-bindgen --target web --typescript $names --out-dir pkg --out-name veriface "$out"
 # wasm-opt is off unless WASM_OPT_LEVEL is set (e.g. WASM_OPT_LEVEL=-O3), because it was measured
 # to make veriface slower in Chromium: -O3 saves 15% of raw size and 6% brotli but warm compare
 # goes from 342 to 432 ms and model initialisation from 536 to 744 ms; -Os is slower still
