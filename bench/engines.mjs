@@ -14,8 +14,9 @@
 //   veriface  the wasm API has no call that runs one model alone, so each is read from the stage
 //             timings the pipeline reports (measured inside wasm, no worker messaging), which also
 //             hold the stage's own pre- and post-processing; APPROXIMATE, biased against veriface:
-//             detector 640  detect(640x480 frame).timings.detect_ms: resize, letterbox, tensor,
+//             detector 640  detect(640x480 frame).timings.detect_ms: resize, pad, tensor,
 //                           network, box decoding and NMS;
+//                           (the detector runs at the frame's own aspect, so ort gets 640x480 too)
 //             detector 320  quality(frame, { models: false }).timings.detect_ms (the guidance pass
 //                           runs the detector at 320);
 //             embedders     compare(a, b).timings.embed_ms / 2 (tensor + network, one face), with
@@ -76,8 +77,8 @@ const sizes = wasmSizes();
 // used where the model's input is dynamic (the detector), else the model's own static shape.
 const manifest = JSON.parse(readFileSync(join(root, "models", "manifest.json"), "utf8"));
 const MODELS = [
-  { id: manifest.detector.id, file: manifest.detector.file, shape: [1, 3, 640, 640], vf: "detect640" },
-  { id: manifest.detector.id, file: manifest.detector.file, shape: [1, 3, 320, 320], vf: "detect320" },
+  { id: manifest.detector.id, file: manifest.detector.file, shape: [1, 3, 480, 640], vf: "detect640" },
+  { id: manifest.detector.id, file: manifest.detector.file, shape: [1, 3, 240, 320], vf: "detect320" },
   ...manifest.embedders.map((e) => ({ id: e.id, file: e.file, vf: "embed", embedder: e.id })),
   ...(manifest.liveness ? [{ id: manifest.liveness.id, file: manifest.liveness.file, vf: "antispoof" }] : []),
   ...["eye", "iris", "mesh"].filter((k) => manifest[k]).map((k) => ({ id: manifest[k].id, file: manifest[k].file, vf: null })),
