@@ -43,11 +43,10 @@ export async function startCamera(video, { facingMode = "user", width = 640, hei
   video.muted = true;
   video.playsInline = true;
   video.srcObject = stream;
-  try {
-    await video.play();
-  } catch {
-    // Autoplay rules: a muted inline video plays; if not, the first frame still arrives.
-  }
+  // Not awaited: play() settles only once frames flow, so a camera that never sends one would
+  // hang here with the 10 s limit below never armed (seen in CI: "STARTING" for 30 s). Autoplay
+  // rules may refuse it; a muted inline video plays, and the first frame arrives either way.
+  video.play().catch(() => {});
   if (video.readyState < 2) {
     await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(cameraError("CAMERA_FAILED", "the camera gave no picture within 10 s")), 10000);

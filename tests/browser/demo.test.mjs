@@ -367,6 +367,8 @@ test("360 x 640 and the keyboard: no sideways scrolling, labelled controls, tabs
     await shot(page, "readme-desktop.png");
     assert.deepEqual(logs, []);
     // The phone picture from a page of its own: the camera's first start there, as a visitor's.
+    // The first page goes first, so that nothing of it still holds the fake camera.
+    await page.context().close();
     ({ page, logs } = await openDemo(browser, { viewport: PHONE }));
     await page.click("#tab-liveness");
     await page.click("#live-selfie >> button[data-action=start]");
