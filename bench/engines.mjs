@@ -35,12 +35,12 @@
 //   cached_start_ms       a second Veriface.load() in the same context (models from the Cache API)
 //   wasm_raw/gzip/brotli  bytes of pkg/veriface_bg.wasm (gzip -9, brotli 11)
 // --json prints one object: `ratio` (per model and size), `compare_ms` (median), and the rest.
-import { readFileSync, mkdirSync, existsSync } from "node:fs";
+import { readFileSync, existsSync } from "node:fs";
+import { benchPhotos } from "./photos.mjs";
 import { wasmSizes } from "./sizes.mjs";
-import { execFileSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { launch, openPage, root, serve, haveEval, evalDir, evalPath, ffmpeg } from "../tests/browser/harness.mjs";
+import { launch, openPage, root, serve, haveEval, evalDir } from "../tests/browser/harness.mjs";
 
 const { values: opts } = parseArgs({
   options: {
@@ -61,15 +61,7 @@ if (!existsSync(join(ortDir, "ort.wasm.min.mjs"))) {
   process.exit(2);
 }
 
-// Two camera-shaped photos: the portrait scaled to 480 high, centred on a 640x480 grey frame.
-const dataDir = join(root, "test-output", "bench");
-mkdirSync(dataDir, { recursive: true });
-for (const [src, out] of [["obama.jpg", "a.jpg"], ["obama2.jpg", "b.jpg"]]) {
-  const file = join(dataDir, out);
-  if (existsSync(file)) continue;
-  const input = evalPath("face_recognition_examples", "examples", src);
-  execFileSync(ffmpeg(), ["-loglevel", "error", "-y", "-i", input, "-vf", "scale=-2:480,pad=640:480:(ow-iw)/2:0:gray", "-q:v", "3", file]);
-}
+const dataDir = benchPhotos();
 
 const sizes = wasmSizes();
 

@@ -11,11 +11,9 @@
 // no worker messaging in it). --js-flags passes V8 flags to Chromium, to test a hypothesis about
 // the engine (users cannot pass them: a finding made with a flag must become a change to the code).
 // Needs pkg/ (npm run build), ffmpeg and ../shared/eval (or VERIFACE_EVAL_DIR) for the photo.
-import { existsSync, mkdirSync } from "node:fs";
-import { execFileSync } from "node:child_process";
+import { benchPhotos } from "./photos.mjs";
 import { parseArgs } from "node:util";
-import { join } from "node:path";
-import { launch, openPage, root, serve, haveEval, evalDir, evalPath, ffmpeg } from "../tests/browser/harness.mjs";
+import { launch, openPage, serve, haveEval, evalDir } from "../tests/browser/harness.mjs";
 
 const { values: opts } = parseArgs({
   options: {
@@ -39,13 +37,7 @@ if (!haveEval) {
   process.exit(2);
 }
 
-const dataDir = join(root, "test-output", "bench");
-mkdirSync(dataDir, { recursive: true });
-const photo = join(dataDir, "a.jpg");
-if (!existsSync(photo)) {
-  const input = evalPath("face_recognition_examples", "examples", "obama.jpg");
-  execFileSync(ffmpeg(), ["-loglevel", "error", "-y", "-i", input, "-vf", "scale=-2:480,pad=640:480:(ow-iw)/2:0:gray", "-q:v", "3", photo]);
-}
+const dataDir = benchPhotos();
 
 // In the page: the calls of one session; returns the detect stage times in call order.
 async function session({ calls, mix, width, height }) {
