@@ -74,7 +74,7 @@ export async function runChallenge(vf, video, challenge, options = {}) {
     const t = performance.now() - started;
     ctx.drawImage(video, 0, 0, w, h);
     const pixels = ctx.getImageData(0, 0, w, h);
-    const [bytes, report] = await Promise.all([jpeg(ctx.canvas, jpegQuality), vf.quality(pixels, { models: false })]);
+    const [bytes, report] = await Promise.all([jpeg(ctx.canvas, jpegQuality), vf.quality(pixels, { models: false, follow: true })]);
     const eyes = report.checks.find((c) => c.code === "EYES_CLOSED");
     const box = report.face?.box;
     tracked.push({

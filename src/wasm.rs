@@ -166,8 +166,9 @@ impl Verifier {
         }
     }
 
-    /// `{ image, models }` ([`QualityRequest`]): the single-frame checks on one camera frame;
-    /// `models: false` is the guidance pass (no anti-spoofing model, margins on every limit).
+    /// `{ image, models, follow }` ([`QualityRequest`]): the single-frame checks on one camera
+    /// frame; `models: false` is the guidance pass (no anti-spoofing model, margins on every
+    /// limit), and `follow: true` with it says the frame is the next of one camera stream.
     pub fn quality(&mut self, request: JsValue) -> Result<JsValue, JsValue> {
         let request: QualityRequest = from_js(request)?;
         // The full pass when the liveness models are loaded, unless `models: false` asks for the
@@ -175,7 +176,11 @@ impl Verifier {
         let full = request
             .models
             .unwrap_or_else(|| self.inner.passive().is_some());
-        let pass = if full { Pass::Full } else { Pass::Guidance };
+        let pass = match (full, request.follow.unwrap_or(false)) {
+            (true, _) => Pass::Full,
+            (false, false) => Pass::Guidance,
+            (false, true) => Pass::Follow,
+        };
         let image = request::required(&request.image, "image").map_err(js_error)?;
         let report = self
             .inner

@@ -32,7 +32,7 @@ export async function guide(vf, video, view, { live, holdMs, cameraOnAt, onAdvic
     const t0 = performance.now();
     let report;
     try {
-      report = await vf.quality(video, { models: false });
+      report = await vf.quality(video, { models: false, follow: true });
       failures = 0;
     } catch (err) {
       if (!live()) return { ready: false };

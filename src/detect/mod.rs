@@ -3,17 +3,26 @@
 //!
 //! The network takes any H x W; tract needs concrete shapes to optimise, so the detector keeps
 //! one optimised plan per input shape and uses only a few: the image's longest side scaled to
-//! 640, the other side padded up to the smallest of 640, 480 or 384 that holds it (square, 4:3
-//! and 16:9, either way up). A 640 x 480 camera frame therefore runs at 640 x 480, not in a
-//! 640 x 640 letterbox a quarter of which is padding; the scale, and so every landmark, is the
-//! same as in the letterbox. Small images are scaled up rather than run at a smaller size:
-//! landmark precision decides alignment, and on LFW the 640 input raised verification AUC from
-//! 0.9960 to 0.9980 over a 320 input (`docs/calibration.md`). A selfie (face fills the frame) is found in the whole-image pass; a
-//! portrait that is a small part of a large document is found by the tiled pass, which runs only
-//! when the first finds nothing, at up to twice the resolution.
+//! 320 or 640, the other side padded up to the smallest of the square, 4:3 and 16:9 sizes that
+//! holds it (either way up). A 640 x 480 camera frame therefore runs at 640 x 480, not in a
+//! 640 x 640 letterbox a quarter of which is padding.
+//!
+//! [`Detector::detect`] is coarse to fine, because most of its work used to be spent on faces that
+//! a quarter of the pixels finds as well:
+//! - a first pass at 320 (a quarter of the pixels of 640). When the largest face there is at
+//!   least [`DetectOptions::coarse_min_face`] tall, its landmarks are as precise, in pixels of
+//!   the embedder's crop, as that crop can use, and the pass's answer is the answer;
+//! - otherwise the 640 pass, as before: small faces, and faces the coarse pass missed;
+//! - and when that finds nothing in a large image, the tiled pass at up to twice the resolution,
+//!   for the small portrait on an ID document.
+//!
+//! Scaling a face up further does not make its landmarks better: on LFW dev the 320 pass alone
+//! scores as the 640 pass does (99.23% and 99.17%), and on CFP it scores higher, because the
+//! detector finds and places large, upscaled faces worse (frontal-profile 87.9% against 82.1%,
+//! with no profile missed against 28 pairs lost); `docs/calibration.md` has the figures.
 
 use image::imageops::FilterType;
-use image::RgbImage;
+use image::{GenericImageView, RgbImage};
 use serde::Serialize;
 use tract_onnx::prelude::*;
 
@@ -68,6 +77,19 @@ impl BBox {
     }
 }
 
+/// A rectangle of an image, in whole pixels: left, top, width, height.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// Left edge.
+    pub x: u32,
+    /// Top edge.
+    pub y: u32,
+    /// Width.
+    pub w: u32,
+    /// Height.
+    pub h: u32,
+}
+
 /// One detected face, in the pixel coordinates of the decoded (EXIF-rotated) image.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Face {
@@ -89,6 +111,16 @@ pub struct DetectOptions {
     pub nms_iou: f32,
     /// Longest side (pixels) the tiled pass rescales a large image to before cutting tiles.
     pub tiled_max_side: u32,
+    /// Long side of the first, coarse pass of [`Detector::detect`] (a multiple of 32); 640 or
+    /// more turns the coarse pass off.
+    pub coarse_side: u32,
+    /// Height of the largest face's box (pixels of the coarse input) from which the coarse
+    /// pass's answer is kept. A frontal face that tall has its eyes about 35 px apart, as the
+    /// default embedder's 112 px crop has them, so alignment does not magnify a landmark error
+    /// made in the coarse input. The box, not the eyes, because a profile's eyes are close
+    /// together at any resolution: on CFP frontal-profile an eye rule sent profiles to the 640
+    /// pass, which misses more of them.
+    pub coarse_min_face: f32,
 }
 
 impl Default for DetectOptions {
@@ -97,12 +129,16 @@ impl Default for DetectOptions {
             score_threshold: 0.6,
             nms_iou: 0.4,
             tiled_max_side: 1280,
+            coarse_side: COARSE,
+            coarse_min_face: 96.0,
         }
     }
 }
 
 /// Input side of the network, for the whole-image pass and for each tile of the tiled pass.
 const INPUT: u32 = 640;
+/// Long side of the coarse pass: a quarter of the pixels of [`INPUT`].
+pub const COARSE: u32 = 320;
 /// The short sides a whole-image pass may use, as fractions of its long side (square, 4:3,
 /// 16:9 rounded up to a multiple of 32): few enough that a page optimises at most a handful of
 /// plans (each costs 100-300 ms in the browser), close enough to common frames that little of
@@ -122,11 +158,26 @@ struct SizedPlan {
     priors: Vec<[f32; 4]>,
 }
 
+/// How many times the network ran, by kind of pass: what the evaluation commands report (how
+/// often the coarse pass answered) and what tests check the passes by, since timings cannot be.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct DetectorRuns {
+    /// Whole image at less than 640 (the coarse pass, the guidance pass).
+    pub coarse: u64,
+    /// Whole image at 640 or more.
+    pub fine: u64,
+    /// A window of the image (following a face between camera frames).
+    pub window: u64,
+    /// Tiles of the tiled pass.
+    pub tiles: u64,
+}
+
 /// The detector with its optimised plans.
 pub struct Detector {
     spec: DetectorSpec,
     model: InferenceModel,
     plans: Vec<SizedPlan>,
+    runs: DetectorRuns,
     /// Settings used by [`Detector::detect`].
     pub options: DetectOptions,
 }
@@ -144,68 +195,121 @@ impl Detector {
             spec,
             model,
             plans: Vec::new(),
+            runs: DetectorRuns::default(),
             options: DetectOptions::default(),
         })
     }
 
-    /// Optimises the plan of a 640 x 480 camera frame now rather than on the first frame, so
-    /// the first user-visible call is not the slow one. That is the shape of the frames the
-    /// browser flows send (liveness, the challenge); other shapes are optimised on first use.
+    /// Optimises the coarse plan of a 640 x 480 camera frame now rather than on the first frame,
+    /// so the first user-visible call is not the slow one. That is the shape of the frames the
+    /// browser flows send (guidance, liveness, the challenge) and the pass that answers for a
+    /// face at selfie distance; other shapes are optimised on first use.
     ///
     /// # Errors
     /// `INFERENCE_FAILED`.
     pub fn warm_up(&mut self) -> Result<()> {
-        self.plan(input_shape(INPUT, INPUT * 3 / 4, INPUT))
-            .map(|_| ())
+        let side = self.options.coarse_side.clamp(64, INPUT);
+        self.plan(input_shape(side, side * 3 / 4, side)).map(|_| ())
     }
 
-    /// All faces in `image`, highest score first.
+    /// How many times the network has run, by kind of pass, since this detector was made.
+    pub fn runs(&self) -> DetectorRuns {
+        self.runs
+    }
+
+    /// All faces in `image`, highest score first: coarse to fine (the module's doc says why).
     ///
     /// # Errors
     /// `INFERENCE_FAILED` only.
     pub fn detect(&mut self, image: &RgbImage) -> Result<Vec<Face>> {
-        let (w, h) = image.dimensions();
-        let longest = w.max(h);
-        let scale = INPUT as f32 / longest as f32;
-        let mut faces = self.run_scaled(image, scale, INPUT)?;
-        if faces.is_empty() && longest > INPUT {
+        let coarse = self.options.coarse_side;
+        if (64..INPUT).contains(&coarse) && coarse % 32 == 0 {
+            let scale = coarse as f32 / image.width().max(image.height()).max(1) as f32;
+            let faces = self.detect_at(image, coarse)?;
+            if crate::select::largest(&faces)
+                .is_some_and(|f| f.bbox.height() * scale >= self.options.coarse_min_face)
+            {
+                return Ok(faces);
+            }
+        }
+        self.detect_fine(image)
+    }
+
+    /// [`Detector::detect`] without the coarse pass: the 640 pass, then the tiled one when that
+    /// finds nothing in an image larger than 640. For a caller that has run a coarse pass of its
+    /// own.
+    ///
+    /// # Errors
+    /// `INFERENCE_FAILED` only.
+    pub fn detect_fine(&mut self, image: &RgbImage) -> Result<Vec<Face>> {
+        let mut faces = self.detect_at(image, INPUT)?;
+        if faces.is_empty() && image.width().max(image.height()) > INPUT {
             faces = self.run_tiled(image)?;
         }
         Ok(faces)
     }
 
     /// Faces in `image` scaled whole so that its longest side is `side` (a multiple of 32), at
-    /// the image's aspect as the whole-image pass does: 320 costs a quarter of the default 640 and still finds a face at selfie distance (a fifth of the
-    /// frame or more), which is what live guidance needs on every camera frame. No tiling.
+    /// the image's aspect as the whole-image pass does: 320 costs a quarter of the default 640
+    /// and still finds a face at selfie distance (a fifth of the frame or more), which is what
+    /// live guidance needs on every camera frame. No tiling.
     ///
     /// # Errors
     /// `BAD_PARAMETER` for a side that is not a multiple of 32 from 64 to 1280;
     /// `INFERENCE_FAILED`.
     pub fn detect_at(&mut self, image: &RgbImage, side: u32) -> Result<Vec<Face>> {
+        let (w, h) = image.dimensions();
+        self.detect_in(image, Window { x: 0, y: 0, w, h }, side)
+    }
+
+    /// Faces in the `window` of `image`, scaled so its longest side is `side` (a multiple of
+    /// 32), in the image's coordinates. Following a face from one camera frame to the next looks
+    /// only around where it was: a window twice the face's size at 160 px is a fifth of the
+    /// pixels of the whole frame at 320, with the face at the same size or larger.
+    ///
+    /// # Errors
+    /// `BAD_PARAMETER` for a side that is not a multiple of 32 from 64 to 1280 or a window not
+    /// inside the image; `INFERENCE_FAILED`.
+    pub fn detect_in(&mut self, image: &RgbImage, window: Window, side: u32) -> Result<Vec<Face>> {
         if !(64..=1280).contains(&side) || side % 32 != 0 {
-            return Err(crate::error::Error::bad_parameter(
+            return Err(Error::bad_parameter(
                 "side",
                 format!("must be a multiple of 32 from 64 to 1280, got {side}"),
             ));
         }
-        let longest = image.width().max(image.height());
-        self.run_scaled(image, side as f32 / longest as f32, side)
-    }
-
-    /// Whole image scaled by `scale` (its longest side to `side`), padded to the input shape
-    /// [`input_shape`] picks for it.
-    fn run_scaled(&mut self, image: &RgbImage, scale: f32, side: u32) -> Result<Vec<Face>> {
-        let (w, h) = image.dimensions();
+        let Window { x, y, w, h } = window;
+        let inside =
+            |o: u32, len: u32, max: u32| len > 0 && o.checked_add(len).is_some_and(|e| e <= max);
+        if !inside(x, w, image.width()) || !inside(y, h, image.height()) {
+            return Err(Error::bad_parameter(
+                "window",
+                format!(
+                    "{w} x {h} at ({x}, {y}) is not inside the {} x {} image",
+                    image.width(),
+                    image.height()
+                ),
+            ));
+        }
+        let counter = if (w, h) != image.dimensions() {
+            &mut self.runs.window
+        } else if side < INPUT {
+            &mut self.runs.coarse
+        } else {
+            &mut self.runs.fine
+        };
+        *counter += 1;
+        let scale = side as f32 / w.max(h) as f32;
         let rw = ((w as f32 * scale).round() as u32).clamp(1, side);
         let rh = ((h as f32 * scale).round() as u32).clamp(1, side);
-        let resized = image::imageops::resize(image, rw, rh, FilterType::Triangle);
+        let view = image.view(x, y, w, h);
+        let resized = image::imageops::resize(&*view, rw, rh, FilterType::Triangle);
         // Map back with the scale actually used on each axis, not the nominal one: rounding the
         // resized size makes them differ by up to half a pixel.
         let (sx, sy) = (rw as f32 / w as f32, rh as f32 / h as f32);
         let raw = self.infer(&resized, 0, 0, input_shape(rw, rh, side))?;
         let mapped = raw
             .into_iter()
-            .map(|f| map_face(f, 0.0, 0.0, sx, sy))
+            .map(|f| map_face(f, x as f32 * sx, y as f32 * sy, sx, sy))
             .collect();
         Ok(nms(mapped, self.options.nms_iou))
     }
@@ -224,6 +328,7 @@ impl Detector {
         let mut all = Vec::new();
         for ty in tile_origins(rh, INPUT) {
             for tx in tile_origins(rw, INPUT) {
+                self.runs.tiles += 1;
                 for f in self.infer(&resized, tx, ty, (INPUT, INPUT))? {
                     all.push(map_face(f, tx as f32, ty as f32, sx, sy));
                 }
@@ -335,6 +440,12 @@ fn input_shape(w: u32, h: u32, side: u32) -> (u32, u32) {
     } else {
         (short, side)
     }
+}
+
+/// Distance between the two eye landmarks, in the face's pixels.
+pub fn eye_distance(face: &Face) -> f32 {
+    let [[lx, ly], [rx, ry], ..] = face.landmarks;
+    (lx - rx).hypot(ly - ry)
 }
 
 /// Top-left corners of `tile`-wide windows covering `len` pixels with at least 25% overlap, the

@@ -21,11 +21,6 @@ fn offset(face: &Face, origin: [f32; 2], along: f32, up: f32) -> [f32; 2] {
     ]
 }
 
-fn eye_distance(face: &Face) -> f32 {
-    let [le, re, ..] = face.landmarks;
-    (re[0] - le[0]).hypot(re[1] - le[1])
-}
-
 /// The pixels of the axis-aligned square of `side` centred at `c`, clipped to the image.
 fn patch(image: &RgbImage, c: [f32; 2], side: f32) -> impl Iterator<Item = [u8; 3]> + '_ {
     let half = side / 2.0;
@@ -69,7 +64,7 @@ const PATCH: f32 = 0.3;
 /// "occluded". `None` for a face whose patches fall outside the image.
 pub fn occlusion(image: &RgbImage, face: &Face) -> Option<f64> {
     let [le, re, nose, ml, mr] = face.landmarks;
-    let iod = eye_distance(face);
+    let iod = crate::detect::eye_distance(face);
     if iod.is_nan() || iod < 4.0 {
         return None;
     }

@@ -117,11 +117,15 @@ impl Verifier {
                         Some(m) if turns => Some(m.landmarks(&image, face)?),
                         _ => None,
                     };
-                    embedded.push((
-                        i,
-                        f64::from(pose.yaw),
-                        self.embed_face(&image, face, &which, &mut timings)?,
-                    ));
+                    // Identity is judged on the frontal frames only, so a turned one is not
+                    // embedded at all.
+                    if f64::from(pose.yaw).abs() <= FRONTAL_FOR_CHECKS {
+                        embedded.push((
+                            i,
+                            f64::from(pose.yaw),
+                            self.embed_face(&image, face, &which, &mut timings)?,
+                        ));
+                    }
                     Some(FaceMeasure {
                         yaw: f64::from(pose.yaw),
                         eyes_open: report.eyes_open.map_or(0.0, |e| f64::from(e[0].max(e[1]))),
@@ -142,11 +146,9 @@ impl Verifier {
             measures.push(FrameMeasure { t: frame.t, face });
         }
         let steps = active::follow(&challenge.steps, &measures, &ctx.limits);
-        // Identity and anti-spoofing on the frontal frames: a turned face scores lower on both.
-        let frontal: Vec<&(usize, f64, super::Embedded)> = embedded
-            .iter()
-            .filter(|(_, yaw, _)| yaw.abs() <= FRONTAL_FOR_CHECKS)
-            .collect();
+        // Identity and anti-spoofing on the frontal frames (the only ones embedded): a turned
+        // face scores lower on both.
+        let frontal = &embedded;
         let identity = frontal
             .iter()
             .enumerate()

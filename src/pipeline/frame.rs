@@ -5,7 +5,7 @@
 
 use image::RgbImage;
 
-use super::{Verifier, GUIDANCE_SIDE};
+use super::Verifier;
 use crate::detect::Face;
 use crate::error::Result;
 use crate::image::ImageInput;
@@ -21,11 +21,17 @@ pub enum Pass {
     /// Every check at full detector resolution, the anti-spoofing model included: what a
     /// liveness decision uses.
     Full,
-    /// What a page runs on every camera frame to guide the user: the detector at a quarter of
-    /// the pixels, the eye-state model when it is loaded (1 ms), no anti-spoofing model, and
-    /// every limit tightened by a margin ([`LivenessOptions::guidance`]) so that a frame the
-    /// guidance calls good passes the full pass's capture checks too.
+    /// What a page runs on a camera frame to guide the user: the detector at a quarter of the
+    /// pixels, the eye-state model when it is loaded (1 ms), no anti-spoofing model, and every
+    /// limit tightened by a margin ([`LivenessOptions::guidance`]) so that a frame the guidance
+    /// calls good passes the full pass's capture checks too. Stateless.
     Guidance,
+    /// [`Pass::Guidance`] on the next frame of one camera stream: the detector looks first in a
+    /// window around the face of the previous `Follow` frame, a fifth of its work on the whole
+    /// frame, and searches the whole frame every few frames and whenever the window loses the
+    /// face (`pipeline/track.rs`). Only for frames that follow each other: on unrelated images
+    /// a face elsewhere could go unseen for a few calls.
+    Follow,
 }
 
 impl Verifier {
@@ -60,21 +66,18 @@ impl Verifier {
             self.require_passive()?;
         }
         let t0 = self.now();
-        // The guidance pass runs on every camera frame: the detector at a quarter of the pixels
-        // (docs/liveness.md has what it costs). A face too small to be seen there gets the full
-        // resolution, so that the user hears "move closer" rather than "no face".
+        // The guidance pass runs on every camera frame: around the last frame's face, else the
+        // whole frame at a quarter of the pixels (docs/liveness.md has what it costs).
         let faces = match pass {
             Pass::Full => self.detector.detect(image)?,
-            Pass::Guidance => match self.detector.detect_at(image, GUIDANCE_SIDE)? {
-                faces if faces.is_empty() => self.detector.detect(image)?,
-                faces => faces,
-            },
+            Pass::Guidance => self.guidance_faces(image, false)?,
+            Pass::Follow => self.guidance_faces(image, true)?,
         };
         let t1 = self.now();
         let guidance_limits;
         let limits = match pass {
             Pass::Full => limits,
-            Pass::Guidance => {
+            Pass::Guidance | Pass::Follow => {
                 guidance_limits = limits.guidance();
                 &guidance_limits
             }
@@ -83,7 +86,7 @@ impl Verifier {
             eyes: self.passive.as_ref().map(|m| &m.eyes),
             anti_spoof: match pass {
                 Pass::Full => self.passive.as_ref().map(|m| &m.anti_spoof),
-                Pass::Guidance => None,
+                Pass::Guidance | Pass::Follow => None,
             },
         };
         let mut report = assemble(image, &faces, models, limits)?;

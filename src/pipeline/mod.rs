@@ -12,6 +12,7 @@ pub mod compare;
 pub mod evidence;
 pub mod frame;
 pub mod liveness;
+mod track;
 
 use image::RgbImage;
 
@@ -69,6 +70,9 @@ pub struct Verifier {
     passive: Option<PassiveModels>,
     /// The face mesh, for the active challenge's 3D evidence: optional, loaded on demand.
     mesh: Option<FaceMesh>,
+    /// Where the face was in the last guidance frame (the one piece of state between calls:
+    /// the guidance pass looks there first).
+    track: Option<track::Track>,
 }
 
 impl Verifier {
@@ -107,6 +111,7 @@ impl Verifier {
             clock: default_clock,
             passive: None,
             mesh: None,
+            track: None,
         })
     }
 
@@ -158,6 +163,11 @@ impl Verifier {
     /// The embedder in use.
     pub fn embedder(&self) -> &Embedder {
         &self.embedder
+    }
+
+    /// The detector, to read how often each of its passes ran.
+    pub fn detector(&self) -> &Detector {
+        &self.detector
     }
 
     /// Mutable access to the detector, to change its options.

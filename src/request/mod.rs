@@ -114,6 +114,9 @@ pub struct QualityRequest {
     /// Run the eye-state and anti-spoofing models (default: when they are loaded). `false` is the
     /// camera-rate guidance pass.
     pub models: Option<bool>,
+    /// The guidance frame follows the previous `follow` frame of the same camera: look around
+    /// the last face first ([`crate::Pass::Follow`]). Default false.
+    pub follow: Option<bool>,
 }
 
 /// A liveness check of 2 to 5 frames.

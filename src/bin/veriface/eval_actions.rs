@@ -234,9 +234,10 @@ pub fn run(ctx: &Context, args: &Args) -> veriface::Result<bool> {
     Ok(true)
 }
 
-/// What the browser measures of a camera frame: the guidance pass.
+/// What the browser measures of a camera frame: the guidance pass, following the face from the
+/// video's previous frame as the browser's challenge loop does.
 fn track(v: &mut Verifier, image: &RgbImage, t: f64) -> veriface::Result<FrameMeasure> {
-    let r = v.frame_checks(image, Pass::Guidance, &LivenessOptions::default())?;
+    let r = v.frame_checks(image, Pass::Follow, &LivenessOptions::default())?;
     let eyes = r
         .checks
         .iter()

@@ -14,6 +14,7 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 use veriface::compare::similarity;
+use veriface::detect::DetectorRuns;
 use veriface::eval::{self, CalibrationFit, Pair, Sample, Verification};
 use veriface::models::Metric;
 use veriface::report::Timings;
@@ -66,6 +67,8 @@ pub(crate) struct Report {
     pub detector: String,
     pub mean_embed_ms: f64,
     pub mean_detect_ms: f64,
+    /// Network runs by pass: how often the coarse pass answered alone (images minus fine runs).
+    pub detector_runs: DetectorRuns,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub calibration: Option<CalibrationFit>,
 }
@@ -179,6 +182,7 @@ pub(crate) fn report(
         detector: ctx.manifest.detector.file.id.clone(),
         mean_embed_ms: embedded.timings.embed_ms / n_img,
         mean_detect_ms: embedded.timings.detect_ms / n_img,
+        detector_runs: embedded.runs,
         calibration,
     })
 }
@@ -203,6 +207,7 @@ pub(crate) struct Embedded {
     pub vectors: Vec<Option<Vec<f32>>>,
     pub faces: Vec<usize>,
     pub timings: Timings,
+    pub runs: DetectorRuns,
 }
 
 /// Embeds every image with `jobs` threads, each with its own verifier, printing progress. The
@@ -217,6 +222,7 @@ pub(crate) fn embed_all(
     let done = AtomicUsize::new(0);
     let results: Mutex<Vec<(Option<Vec<f32>>, usize)>> = Mutex::new(vec![(None, 0); paths.len()]);
     let timings = Mutex::new(Timings::default());
+    let runs = Mutex::new(DetectorRuns::default());
     let first_error: Mutex<Option<veriface::Error>> = Mutex::new(None);
     std::thread::scope(|s| {
         for _ in 0..jobs {
@@ -253,6 +259,13 @@ pub(crate) fn embed_all(
                     t.align_ms += local.align_ms;
                     t.embed_ms += local.embed_ms;
                 }
+                if let Ok(mut r) = runs.lock() {
+                    let mine = v.detector().runs();
+                    r.coarse += mine.coarse;
+                    r.fine += mine.fine;
+                    r.window += mine.window;
+                    r.tiles += mine.tiles;
+                }
             });
         }
     });
@@ -264,6 +277,7 @@ pub(crate) fn embed_all(
         vectors,
         faces,
         timings: timings.into_inner().unwrap_or_default(),
+        runs: runs.into_inner().unwrap_or_default(),
     })
 }
 
@@ -364,6 +378,14 @@ pub(crate) fn print_table(r: &Report) {
         "  per image           detect {:.1} ms, embed {:.1} ms",
         r.mean_detect_ms,
         r.mean_embed_ms
+    );
+    let d = &r.detector_runs;
+    out!(
+        "  detector runs       coarse {}, fine {}, tiles {} (the coarse pass answered alone for {} images)",
+        d.coarse,
+        d.fine,
+        d.tiles,
+        d.coarse.saturating_sub(d.fine)
     );
     if let Some(c) = &r.calibration {
         out!(

@@ -1,0 +1,218 @@
+//! Following the face from one guidance frame to the next, so that the detector looks only where
+//! the face was. A page runs the guidance pass on every camera frame; between two frames a face
+//! moves a little, so a window around its last box, scaled to a small input, finds it for a fifth
+//! of the detector's work on the whole frame.
+//!
+//! What a window cannot see is the rest of the frame: a second person stepping in. Every
+//! [`WHOLE_EVERY`]-th frame therefore looks at the whole frame again, as does any frame where the
+//! window loses the face, touches it with its edge, or where the frame size changed; and a frame
+//! with two faces of comparable size is not followed at all.
+
+use image::RgbImage;
+
+use super::{Verifier, GUIDANCE_SIDE};
+use crate::detect::{BBox, Face, Window};
+use crate::error::Result;
+use crate::select::{competing, largest};
+
+/// Detector input side for the window around the last face (a multiple of 32).
+const WINDOW_SIDE: u32 = 160;
+/// Window side over the face box's longer side: room for the face to move between frames and
+/// the context around it the detector was trained with.
+const WINDOW_OVER_FACE: f32 = 2.0;
+/// Smallest window side in frame pixels: a smaller face is scaled up rather than cut tighter.
+const MIN_WINDOW: u32 = 96;
+/// Every this many frames the whole frame is searched, so a second face is seen within a
+/// fraction of a second at camera rates.
+pub const WHOLE_EVERY: u32 = 5;
+/// A face whose box comes within this fraction of the window side of an edge inside the frame
+/// may be cut off by the window: the whole frame is searched instead.
+const EDGE_MARGIN: f32 = 0.03;
+
+/// Where the face was in the last guidance frame.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Track {
+    /// The frame's width and height: a different size is a different camera or orientation.
+    dims: (u32, u32),
+    bbox: BBox,
+    /// Frames since the whole frame was last searched.
+    since_whole: u32,
+}
+
+impl Verifier {
+    /// The faces of one guidance frame: with `follow`, in a window around the last followed
+    /// frame's face when that can be trusted; else in the whole frame at [`GUIDANCE_SIDE`], and
+    /// at full resolution when that finds nothing (so that a far face hears "move closer" rather
+    /// than "no face"). Only `follow` reads or writes the track.
+    ///
+    /// # Errors
+    /// `INFERENCE_FAILED`.
+    pub(super) fn guidance_faces(&mut self, image: &RgbImage, follow: bool) -> Result<Vec<Face>> {
+        if !follow {
+            return self.whole_frame_guidance(image);
+        }
+        let dims = image.dimensions();
+        let last = self
+            .track
+            .take()
+            .filter(|t| t.dims == dims && t.since_whole + 1 < WHOLE_EVERY);
+        if let Some(track) = last {
+            if let Some(window) = window_around(&track.bbox, dims) {
+                let faces = self.detector.detect_in(image, window, WINDOW_SIDE)?;
+                if let Some(face) = largest(&faces).filter(|f| clear_of_edges(f, window, dims)) {
+                    self.track = Some(Track {
+                        dims,
+                        bbox: face.bbox,
+                        since_whole: track.since_whole + 1,
+                    });
+                    return Ok(faces);
+                }
+            }
+        }
+        let faces = self.whole_frame_guidance(image)?;
+        // Two people in the frame are followed by searching all of it, so that TOO_MANY_FACES
+        // holds on every frame rather than once in [`WHOLE_EVERY`].
+        self.track = largest(&faces)
+            .filter(|_| competing(&faces) == 1)
+            .map(|f| Track {
+                dims,
+                bbox: f.bbox,
+                since_whole: 0,
+            });
+        Ok(faces)
+    }
+
+    fn whole_frame_guidance(&mut self, image: &RgbImage) -> Result<Vec<Face>> {
+        match self.detector.detect_at(image, GUIDANCE_SIDE)? {
+            faces if faces.is_empty() => self.detector.detect_fine(image),
+            faces => Ok(faces),
+        }
+    }
+}
+
+/// The square window [`WINDOW_OVER_FACE`] times the box's longer side, centred on it and moved
+/// inside the frame; `None` for a box that is not finite.
+fn window_around(bbox: &BBox, (w, h): (u32, u32)) -> Option<Window> {
+    let long = bbox.width().max(bbox.height());
+    let (cx, cy) = ((bbox.x1 + bbox.x2) / 2.0, (bbox.y1 + bbox.y2) / 2.0);
+    if !(long.is_finite() && cx.is_finite() && cy.is_finite()) || long <= 0.0 {
+        return None;
+    }
+    let side = ((long * WINDOW_OVER_FACE).round() as u32)
+        .max(MIN_WINDOW)
+        .min(w.min(h));
+    if side == 0 {
+        return None;
+    }
+    let place = |c: f32, len: u32| -> u32 {
+        let start = (c - side as f32 / 2.0).round().max(0.0) as u32;
+        start.min(len - side)
+    };
+    Some(Window {
+        x: place(cx, w),
+        y: place(cy, h),
+        w: side,
+        h: side,
+    })
+}
+
+/// Whether `face` keeps [`EDGE_MARGIN`] from every edge of `window` that lies inside the frame
+/// (an edge on the frame's border cuts nothing the whole frame would show).
+fn clear_of_edges(face: &Face, window: Window, (w, h): (u32, u32)) -> bool {
+    let m = EDGE_MARGIN * window.w.max(window.h) as f32;
+    let (x1, y1) = (window.x as f32, window.y as f32);
+    let (x2, y2) = (x1 + window.w as f32, y1 + window.h as f32);
+    let b = &face.bbox;
+    (window.x == 0 || b.x1 >= x1 + m)
+        && (window.y == 0 || b.y1 >= y1 + m)
+        && (window.x + window.w >= w || b.x2 <= x2 - m)
+        && (window.y + window.h >= h || b.y2 <= y2 - m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn face(x1: f32, y1: f32, x2: f32, y2: f32) -> Face {
+        Face {
+            bbox: BBox { x1, y1, x2, y2 },
+            score: 0.9,
+            landmarks: [[0.0; 2]; 5],
+        }
+    }
+
+    #[test]
+    fn the_window_is_twice_the_face_and_stays_inside_the_frame() {
+        let b = face(270.0, 190.0, 370.0, 290.0).bbox; // 100 px, centred at (320, 240)
+        assert_eq!(
+            window_around(&b, (640, 480)),
+            Some(Window {
+                x: 220,
+                y: 140,
+                w: 200,
+                h: 200
+            })
+        );
+        let corner = face(0.0, 0.0, 100.0, 100.0).bbox;
+        assert_eq!(
+            window_around(&corner, (640, 480)),
+            Some(Window {
+                x: 0,
+                y: 0,
+                w: 200,
+                h: 200
+            })
+        );
+        let huge = face(0.0, 0.0, 400.0, 400.0).bbox;
+        assert_eq!(window_around(&huge, (640, 480)).map(|w| w.w), Some(480));
+        let tiny = face(10.0, 10.0, 20.0, 20.0).bbox;
+        assert_eq!(
+            window_around(&tiny, (640, 480)).map(|w| w.w),
+            Some(MIN_WINDOW)
+        );
+        let nan = face(f32::NAN, 0.0, 1.0, 1.0).bbox;
+        assert_eq!(window_around(&nan, (640, 480)), None);
+        // A frame smaller than the smallest window.
+        assert_eq!(
+            window_around(&tiny, (50, 40)).map(|w| (w.x, w.y, w.w)),
+            Some((0, 0, 40))
+        );
+    }
+
+    #[test]
+    fn a_face_at_an_inner_edge_of_the_window_is_not_trusted() {
+        let window = Window {
+            x: 100,
+            y: 100,
+            w: 200,
+            h: 200,
+        };
+        assert!(clear_of_edges(
+            &face(150.0, 150.0, 250.0, 250.0),
+            window,
+            (640, 480)
+        ));
+        assert!(!clear_of_edges(
+            &face(101.0, 150.0, 200.0, 250.0),
+            window,
+            (640, 480)
+        ));
+        assert!(!clear_of_edges(
+            &face(150.0, 150.0, 299.0, 250.0),
+            window,
+            (640, 480)
+        ));
+        // Flush with the frame's left edge: the face is cut by the frame, not the window.
+        let left = Window {
+            x: 0,
+            y: 100,
+            w: 200,
+            h: 200,
+        };
+        assert!(clear_of_edges(
+            &face(0.0, 150.0, 100.0, 250.0),
+            left,
+            (640, 480)
+        ));
+    }
+}
