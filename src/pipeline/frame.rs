@@ -69,7 +69,10 @@ impl Verifier {
         // The guidance pass runs on every camera frame: around the last frame's face, else the
         // whole frame at a quarter of the pixels (docs/liveness.md has what it costs).
         let faces = match pass {
-            Pass::Full => self.detector.detect(image)?,
+            // Not coarse to fine: the capture checks' limits were set on 640 boxes and
+            // landmarks, and with the 320 pass answering, 8 more of 230 bona fide frames failed
+            // them (border and angle; `veriface eval liveness`, docs/liveness.md).
+            Pass::Full => self.detector.detect_fine(image)?,
             Pass::Guidance => self.guidance_faces(image, false)?,
             Pass::Follow => self.guidance_faces(image, true)?,
         };
