@@ -1,7 +1,10 @@
 //! Following the face from one guidance frame to the next, so that the detector looks only where
 //! the face was. A page runs the guidance pass on every camera frame; between two frames a face
-//! moves a little, so a window around its last box, scaled to a small input, finds it for a fifth
-//! of the detector's work on the whole frame.
+//! moves a little, so a window around its last box finds it for a fraction of the detector's work
+//! on the whole frame. The window is scaled no smaller than the whole-frame pass scales the frame:
+//! the head angle the challenge reads off the landmarks must be as precise as before (scaled to a
+//! fixed 160 px, a large face lost precision and the challenge saw four times as many false
+//! turns, `veriface eval actions`).
 //!
 //! What a window cannot see is the rest of the frame: a second person stepping in. Every
 //! [`WHOLE_EVERY`]-th frame therefore looks at the whole frame again, as does any frame where the
@@ -15,8 +18,10 @@ use crate::detect::{BBox, Face, Window};
 use crate::error::Result;
 use crate::select::{competing, largest};
 
-/// Detector input side for the window around the last face (a multiple of 32).
-const WINDOW_SIDE: u32 = 160;
+/// Detector input sides a window may use (multiples of 32; few, because each is a plan the page
+/// optimises once). A window that would need more is not worth it: 224 x 224 is already 0.61 of
+/// the whole 640 x 480 frame at 320 x 256.
+const WINDOW_SIDES: [u32; 3] = [128, 160, 224];
 /// Window side over the face box's longer side: room for the face to move between frames and
 /// the context around it the detector was trained with.
 const WINDOW_OVER_FACE: f32 = 2.0;
@@ -57,8 +62,10 @@ impl Verifier {
             .take()
             .filter(|t| t.dims == dims && t.since_whole + 1 < WHOLE_EVERY);
         if let Some(track) = last {
-            if let Some(window) = window_around(&track.bbox, dims) {
-                let faces = self.detector.detect_in(image, window, WINDOW_SIDE)?;
+            let planned = window_around(&track.bbox, dims)
+                .and_then(|w| window_input(w.w, dims).map(|side| (w, side)));
+            if let Some((window, side)) = planned {
+                let faces = self.detector.detect_in(image, window, side)?;
                 if let Some(face) = largest(&faces).filter(|f| clear_of_edges(f, window, dims)) {
                     self.track = Some(Track {
                         dims,
@@ -114,6 +121,13 @@ fn window_around(bbox: &BBox, (w, h): (u32, u32)) -> Option<Window> {
         w: side,
         h: side,
     })
+}
+
+/// The smallest of [`WINDOW_SIDES`] that scales a window of `side` pixels at least as much as the
+/// whole-frame pass scales the frame; `None` when none does.
+fn window_input(side: u32, (w, h): (u32, u32)) -> Option<u32> {
+    let needed = side as f32 * GUIDANCE_SIDE as f32 / w.max(h).max(1) as f32;
+    WINDOW_SIDES.into_iter().find(|&s| s as f32 >= needed)
 }
 
 /// Whether `face` keeps [`EDGE_MARGIN`] from every edge of `window` that lies inside the frame
@@ -177,6 +191,15 @@ mod tests {
             window_around(&tiny, (50, 40)).map(|w| (w.x, w.y, w.w)),
             Some((0, 0, 40))
         );
+    }
+
+    #[test]
+    fn the_window_is_never_scaled_below_the_whole_frame_pass() {
+        assert_eq!(window_input(200, (640, 480)), Some(128)); // needs 100
+        assert_eq!(window_input(300, (640, 480)), Some(160)); // needs 150
+        assert_eq!(window_input(440, (640, 480)), Some(224)); // needs 220
+        assert_eq!(window_input(460, (640, 480)), None); // needs 230: the whole frame
+        assert_eq!(window_input(400, (1280, 720)), Some(128)); // needs 100
     }
 
     #[test]
