@@ -1,7 +1,7 @@
 // Browser figures for the README: wasm size (raw, gzip, brotli), model bytes, cold start and
 // warm compare time in headless Chromium, through the npm package exactly as it ships.
 //
-//   node bench/browser.mjs [--runs N] [--embedder ID] [--main-thread] [--no-liveness] [--json]
+//   node bench/browser.mjs [--runs N] [--embedder ID] [--simd relaxed|simd128] [--main-thread] [--no-liveness] [--json]
 //
 // Needs pkg/ (npm run build) and ../shared/eval (or VERIFACE_EVAL_DIR) for the two face images.
 // Cold start is a fresh browser profile (nothing cached): fetch from 127.0.0.1 + compile + model
@@ -15,6 +15,7 @@ const { values: opts } = parseArgs({
   options: {
     runs: { type: "string", default: "5" },
     embedder: { type: "string" },
+    simd: { type: "string" },
     "main-thread": { type: "boolean", default: false },
     "no-liveness": { type: "boolean", default: false },
     json: { type: "boolean", default: false },
@@ -25,7 +26,6 @@ if (!haveEval) {
   process.exit(2);
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-const sizes = wasmSizes();
 
 const server = await serve();
 const runs = [];
@@ -35,9 +35,9 @@ for (let i = 0; i < Number(opts.runs); i++) {
     const { page } = await openPage(browser, server.origin);
     runs.push(
       await page.evaluate(
-        async ({ embedder, worker, liveness }) => {
+        async ({ embedder, worker, liveness, simd }) => {
           const t0 = performance.now();
-          const vf = await veriface.Veriface.load({ embedder, worker, liveness });
+          const vf = await veriface.Veriface.load({ embedder, worker, liveness, simd });
           const cold = performance.now() - t0;
           const a = await bytes("/eval/face_recognition_examples/examples/obama.jpg");
           const b = await bytes("/eval/face_recognition_examples/examples/obama2.jpg");
@@ -89,12 +89,12 @@ for (let i = 0; i < Number(opts.runs); i++) {
           }
           vf.close();
           const t1 = performance.now();
-          const again = await veriface.Veriface.load({ embedder, worker, liveness });
+          const again = await veriface.Veriface.load({ embedder, worker, liveness, simd });
           const cached = performance.now() - t1;
           again.close();
           return { cold, info: vf.info, cached, first_compare: first.timings.total_ms, compare, detect, inside, score: first.score, guidance, full, live };
         },
-        { embedder: opts.embedder, worker: !opts["main-thread"], liveness: !opts["no-liveness"] },
+        { embedder: opts.embedder, worker: !opts["main-thread"], liveness: !opts["no-liveness"], simd: opts.simd },
       ),
     );
   } finally {
@@ -108,7 +108,8 @@ const report = {
   browser: "Debian chromium, headless, files from 127.0.0.1",
   mode: opts["main-thread"] ? "main thread" : "worker",
   embedder: runs[0].info.models.embedder,
-  ...sizes,
+  wasm_module: runs[0].info.simd,
+  ...wasmSizes(runs[0].info.simd === "relaxed" ? "veriface_relaxed_bg.wasm" : "veriface_bg.wasm"),
   model_bytes: {
     detector: runs[0].info.bytes.detector,
     embedder: runs[0].info.bytes.embedder,

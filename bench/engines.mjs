@@ -1,12 +1,13 @@
 // veriface (tract in wasm) against onnxruntime-web (its single-threaded wasm backend) on the same
 // page, the same model files from /models/, in headless Chromium; plus the end-to-end figures.
 //
-//   node bench/engines.mjs [--runs N] [--sessions S] [--json]
+//   node bench/engines.mjs [--runs N] [--sessions S] [--simd relaxed|simd128] [--json]
 //
 // Needs pkg/ (npm run build), onnxruntime-web (a devDependency: npm install), ffmpeg (for the
 // two 640x480 photos written to test-output/bench/) and ../shared/eval (or VERIFACE_EVAL_DIR).
 // Every figure is gathered over S fresh browser sessions (default 3) of N runs each (default 10);
-// "median [p10 - p90]" is over all runs of all sessions, in milliseconds.
+// "median [p10 - p90]" is over all runs of all sessions, in milliseconds. --simd forces veriface's
+// wasm module (default: the one the browser picks; bench/simd.mjs compares the two).
 //
 // Per model and input size (interleaved pairs: run i times veriface then ort, run i+1 ort then
 // veriface, after one warm-up of each):
@@ -38,7 +39,7 @@
 //                         parallel, followChallenge
 //   cold_start_ms         Veriface.load() in a fresh browser context (empty HTTP cache and Cache API)
 //   cached_start_ms       a second Veriface.load() in the same context (models from the Cache API)
-//   wasm_raw/gzip/brotli  bytes of pkg/veriface_bg.wasm (gzip -9, brotli 11)
+//   wasm_raw/gzip/brotli  bytes of the wasm module loaded (gzip -9, brotli 11)
 // --json prints one object: `ratio` (per model and size), `compare_ms` (median), and the rest.
 import { readFileSync, existsSync } from "node:fs";
 import { benchPhotos } from "./photos.mjs";
@@ -51,6 +52,7 @@ const { values: opts } = parseArgs({
   options: {
     runs: { type: "string", default: "10" },
     sessions: { type: "string", default: "3" },
+    simd: { type: "string" },
     json: { type: "boolean", default: false },
   },
 });
@@ -68,7 +70,6 @@ if (!existsSync(join(ortDir, "ort.wasm.min.mjs"))) {
 
 const dataDir = benchPhotos();
 
-const sizes = wasmSizes();
 
 // The models compared: `vf` names how veriface's side is measured (null: ort only); `shape` is
 // used where the model's input is dynamic (the detector), else the model's own static shape.
@@ -82,18 +83,18 @@ const MODELS = [
 ];
 
 // In the page: loads ort and the sessions, the photos, the frames and one Veriface per embedder.
-async function setupPage({ models }) {
+async function setupPage({ models, simd }) {
   const B = (window.bench = { vf: {}, ort: [] });
   const t0 = performance.now();
-  const cold = await veriface.Veriface.load();
+  const cold = await veriface.Veriface.load({ simd });
   const coldMs = performance.now() - t0;
   cold.close();
   const t1 = performance.now();
-  B.main = await veriface.Veriface.load();
+  B.main = await veriface.Veriface.load({ simd });
   const cachedMs = performance.now() - t1;
   B.vf[B.main.info.models.embedder] = B.main;
   for (const m of models) {
-    if (m.embedder && !B.vf[m.embedder]) B.vf[m.embedder] = await veriface.Veriface.load({ embedder: m.embedder, liveness: false });
+    if (m.embedder && !B.vf[m.embedder]) B.vf[m.embedder] = await veriface.Veriface.load({ simd, embedder: m.embedder, liveness: false });
   }
   const bytes = async (u) => new Uint8Array(await (await fetch(u)).arrayBuffer());
   B.a = await bytes("/bench-data/a.jpg");
@@ -118,7 +119,7 @@ async function setupPage({ models }) {
     for (let i = 0; i < data.length; i++) data[i] = ((i * 7919) % 255) / 255;
     B.ort.push({ session: s, feeds: { [name]: new ort.Tensor("float32", data, shape) }, shape });
   }
-  return { coldMs, cachedMs, shapes: B.ort.map((o) => o.shape), embedder: B.main.info.models.embedder, ortVersion: ort.env.versions?.web ?? null };
+  return { coldMs, cachedMs, shapes: B.ort.map((o) => o.shape), embedder: B.main.info.models.embedder, simd: B.main.info.simd, ortVersion: ort.env.versions?.web ?? null };
 }
 
 // In the page: `runs` interleaved pairs for model `k` (plus one warm-up of each side).
@@ -213,7 +214,7 @@ try {
     try {
       const { page, logs } = await openPage(browser, server.origin);
       try {
-        info = await page.evaluate(setupPage, { models: MODELS });
+        info = await page.evaluate(setupPage, { models: MODELS, simd: opts.simd });
         starts.cold_start_ms.push(info.coldMs);
         starts.cached_start_ms.push(info.cachedMs);
         for (let k = 0; k < MODELS.length; k++) perModel[k].push(...(await page.evaluate(pairs, { k, m: MODELS[k], runs: RUNS })));
@@ -233,6 +234,7 @@ try {
   await server.close();
 }
 
+const sizes = wasmSizes(info.simd === "relaxed" ? "veriface_relaxed_bg.wasm" : "veriface_bg.wasm");
 const quantile = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))];
@@ -261,6 +263,7 @@ const report = {
   sessions: SESSIONS,
   runs_per_session: RUNS,
   onnxruntime_web: info.ortVersion,
+  veriface_wasm: info.simd,
   ratio: Object.fromEntries(models.map((m) => [key(m), m.ratio])),
   compare_ms: stats(e2e.compare_ms).median,
   models,
@@ -276,7 +279,7 @@ if (opts.json) {
   console.log(JSON.stringify(report, null, 1));
 } else {
   const fmt = (s) => (s ? `${s.median} [${s.p10} - ${s.p90}]` : "-");
-  console.log(`${report.browser}; onnxruntime-web ${report.onnxruntime_web} (wasm, 1 thread); ${SESSIONS} session(s) x ${RUNS} runs`);
+  console.log(`${report.browser}; veriface ${report.veriface_wasm} module; onnxruntime-web ${report.onnxruntime_web} (wasm, 1 thread); ${SESSIONS} session(s) x ${RUNS} runs`);
   console.log("per model, ms: median [p10 - p90]; veriface side APPROXIMATE (pipeline stage timings, see header)");
   console.log(`${"model".padEnd(26)} ${"size".padEnd(8)} ${"veriface".padEnd(22)} ${"onnxruntime-web".padEnd(22)} ratio`);
   for (const m of models) console.log(`${m.model.padEnd(26)} ${m.size.padEnd(8)} ${fmt(m.veriface_ms).padEnd(22)} ${fmt(m.ort_ms).padEnd(22)} ${m.ratio ?? "-"}`);

@@ -7,13 +7,15 @@
 // check here is what lets a damaged cache entry be dropped and fetched afresh instead of failing.
 
 import init, { Verifier, formatCompare } from "../pkg/veriface.js";
-import { manifest, wasm as wasmFile } from "../pkg/manifest.js";
+import { manifest, wasm as wasmFile, wasmRelaxed, simd as simdDefault } from "../pkg/manifest.js";
 import { VerifaceError, toVerifaceError } from "./errors.js";
+import { pickWasm } from "./simd.js";
 
 // Written out one by one so that bundlers (Vite, webpack 5) see each file and copy it into the
 // build; a computed path would be invisible to them.
 const PACKAGED = {
   "veriface_bg.wasm": new URL("../pkg/veriface_bg.wasm", import.meta.url),
+  "veriface_relaxed_bg.wasm": new URL("../pkg/veriface_relaxed_bg.wasm", import.meta.url),
   "retinaface_mnet025.onnx": new URL("../models/retinaface_mnet025.onnx", import.meta.url),
   "faceplugin_fr_feature.onnx": new URL("../models/faceplugin_fr_feature.onnx", import.meta.url),
   "faceplugin_fr_feature_fp16.onnx": new URL("../models/faceplugin_fr_feature_fp16.onnx", import.meta.url),
@@ -25,7 +27,8 @@ const PACKAGED = {
   "face_landmark_468.onnx": new URL("../models/face_landmark_468.onnx", import.meta.url),
 };
 
-/** The Cache API bucket; versioned by the wasm hash so an upgrade never mixes files. */
+/** The Cache API bucket; versioned by the wasm hash so an upgrade never mixes files. (Both
+ * modules come from one build: the +simd128 one's hash stands for the pair.) */
 const CACHE_NAME = `veriface-${wasmFile.sha256.slice(0, 16)}`;
 
 const now = () => globalThis.performance.now();
@@ -143,7 +146,7 @@ async function loadFile(spec, cache, progress) {
 
 /**
  * Loads everything and returns the engine the worker (or the main thread) calls into.
- * @param {{ modelsUrl?: string, wasmUrl?: string, embedder?: string, cache?: boolean, manifest?: object, liveness?: boolean }} options
+ * @param {{ modelsUrl?: string, wasmUrl?: string, wasmRelaxedUrl?: string, simd?: string, embedder?: string, cache?: boolean, manifest?: object, liveness?: boolean }} options
  * @param {(event: object) => void} onProgress
  */
 export async function loadEngine(options, onProgress) {
@@ -169,8 +172,17 @@ export async function loadEngine(options, onProgress) {
     throw new VerifaceError("UNKNOWN_MODEL", "the manifest names no face mesh model: add it, or load with { challenge: false }");
   }
   const model = (role, spec) => ({ ...spec, role, url: urlFor(spec.file, options.modelsUrl) });
+  const wasmSpec = pickWasm({
+    choice: options.simd,
+    fallback: simdDefault,
+    plain: wasmFile,
+    relaxed: wasmRelaxed,
+    ownUrl: Boolean(options.wasmUrl),
+    relaxedUrl: Boolean(options.wasmRelaxedUrl),
+  });
+  const ownWasmUrl = wasmSpec === wasmFile ? options.wasmUrl : options.wasmRelaxedUrl;
   const files = [
-    { ...wasmFile, role: "wasm", url: options.wasmUrl ? new URL(options.wasmUrl, base).href : urlFor(wasmFile.file) },
+    { ...wasmSpec, role: "wasm", url: ownWasmUrl ? new URL(ownWasmUrl, base).href : urlFor(wasmSpec.file) },
     model("detector", models.detector),
     model("embedder", embedder),
     ...(liveness ? [model("liveness", models.liveness), model("eye", models.eye), model("iris", models.iris)] : []),
@@ -216,6 +228,7 @@ export async function loadEngine(options, onProgress) {
   const roles = ["detector", "embedder", "liveness", "eye", "iris", "mesh"];
   const ids = { detector: models.detector, embedder, liveness: models.liveness, eye: models.eye, iris: models.iris, mesh: models.mesh };
   const info = {
+    simd: wasmSpec.simd,
     models: Object.fromEntries(roles.map((r) => [r, got[r] ? ids[r].id : null])),
     bytes: { wasm: files[0].bytes, ...Object.fromEntries(roles.map((r) => [r, files.find((f) => f.role === r)?.bytes ?? 0])) },
     fromCache: { wasm: wasmInfo.fromCache, ...Object.fromEntries(roles.map((r) => [r, got[r]?.fromCache ?? false])) },

@@ -39,8 +39,22 @@ export interface LoadProgress {
 export interface LoadOptions {
   /** Folder the models are served from; default: the copies in the package. */
   modelsUrl?: string | URL;
-  /** URL of veriface_bg.wasm; default: the copy in the package. */
+  /**
+   * URL of veriface_bg.wasm (the +simd128 module); default: the copy in the package. Given
+   * without `wasmRelaxedUrl`, "auto" loads this module in every browser.
+   */
   wasmUrl?: string | URL;
+  /** URL of veriface_relaxed_bg.wasm (the relaxed-SIMD module); default: the copy in the package. */
+  wasmRelaxedUrl?: string | URL;
+  /**
+   * Which build of the wasm module to run. "auto" (the default): the relaxed-SIMD module
+   * (fused multiply-add, faster on the large models) where the browser has relaxed SIMD
+   * (Chrome 114+, Firefox 146+), else the +simd128 one. "simd128" forces the module every
+   * SIMD browser runs, whose scores do not depend on the CPU: relaxed_madd rounds once where the
+   * CPU has FMA and twice where it has not. "relaxed" forces the other, and fails with
+   * BAD_PARAMETER where the browser lacks relaxed SIMD. `info.simd` says which one loaded.
+   */
+  simd?: "auto" | "relaxed" | "simd128";
   /** Embedder id from the manifest, e.g. "dlib-resnet-v1"; default "faceplugin-fr-512". */
   embedder?: string;
   /** Called as bytes arrive. */
@@ -58,6 +72,8 @@ export interface LoadOptions {
 }
 
 export interface LoadInfo {
+  /** The wasm module loaded: "relaxed" (veriface_relaxed_bg.wasm) or "simd128" (veriface_bg.wasm). */
+  simd: "relaxed" | "simd128";
   models: { detector: string; embedder: string; liveness: string | null; eye: string | null; iris: string | null; mesh: string | null };
   bytes: { wasm: number; detector: number; embedder: number; liveness: number; eye: number; iris: number; mesh: number };
   fromCache: { wasm: boolean; detector: boolean; embedder: boolean; liveness: boolean; eye: boolean; iris: boolean; mesh: boolean };

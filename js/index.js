@@ -198,6 +198,8 @@ export class Veriface {
       // against the worker script instead.
       modelsUrl: absolute(rest.modelsUrl, true),
       wasmUrl: absolute(rest.wasmUrl, false),
+      wasmRelaxedUrl: absolute(rest.wasmRelaxedUrl, false),
+      simd: rest.simd,
     };
     if (worker) {
       const spawn = () => new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "veriface" });

@@ -4,6 +4,9 @@
 # Installs what a fresh machine lacks: Debian's chromium, the npm devDependencies, an ffmpeg (the
 # imageio-ffmpeg wheel) to turn the eval videos into .y4m; then builds pkg/ and runs the tests.
 # Tests that need ../shared/eval (or $VERIFACE_EVAL_DIR) skip with a message where it is absent.
+# The package loads the relaxed-SIMD wasm module where the browser has relaxed SIMD (Chromium does)
+# and the +simd128 one elsewhere; VERIFACE_SIMD=simd128 (or relaxed) builds pkg/ with that module
+# as the default and so runs the whole suite on it (tests/browser/simd.test.mjs runs both always).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,8 +1,9 @@
 // A wasm trap must not leave the page with a dead library. A panic in the release build is an
 // abort, which in wasm is a trap (`unreachable`): the module's state is unknown afterwards. The
-// test makes one on purpose: the real pkg/veriface_bg.wasm with the body of one export
-// (`verifier_detect`) replaced by `unreachable` (binaryen, at test time), served with a manifest
-// that carries its hash, so the package loads it as it would the real one. Then:
+// test makes one on purpose: each wasm module of pkg/ (veriface_bg.wasm and, where built,
+// veriface_relaxed_bg.wasm: the page loads whichever this browser takes) with the body of one
+// export (`verifier_detect`) replaced by `unreachable` (binaryen, at test time), served with a
+// manifest that carries its hash, so the package loads it as it would the real one. Then:
 //   - detect() rejects with ENGINE_CRASHED (not INFERENCE_FAILED, not a hang);
 //   - the worker is replaced and the models come back from the Cache API (nothing downloaded);
 //   - the next compare() works and equals the one before the crash;
@@ -15,28 +16,34 @@ import { join } from "node:path";
 import binaryen from "binaryen";
 import { launch, openPage, root, serve, skipEval } from "./harness.mjs";
 
-let server, browser;
-before(async () => {
-  const wasm = await readFile(join(root, "pkg", "veriface_bg.wasm"));
-  const module = binaryen.readBinary(wasm);
+/** `file` in pkg/ with `verifier_detect` made to trap. */
+async function trapping(file) {
+  const module = binaryen.readBinary(await readFile(join(root, "pkg", file)));
   const exported = binaryen.getExportInfo(module.getExport("verifier_detect"));
   const fn = binaryen.getFunctionInfo(module.getFunction(exported.value));
   module.removeFunction(fn.name);
   module.addFunction(fn.name, fn.params, fn.results, fn.vars, module.unreachable());
-  const trapping = Buffer.from(module.emitBinary());
+  const bytes = Buffer.from(module.emitBinary());
   module.dispose();
-  const sha256 = createHash("sha256").update(trapping).digest("hex");
-  const manifest = (await readFile(join(root, "pkg", "manifest.js"), "utf8")).replace(/export const wasm = (\{[^}]*\});/, (_, json) => {
-    const entry = JSON.parse(json);
-    return `export const wasm = ${JSON.stringify({ ...entry, sha256, bytes: trapping.length })};`;
-  });
-  assert.match(manifest, new RegExp(sha256), "the manifest's wasm hash was not replaced: has pkg/manifest.js changed shape?");
-  server = await serve({
-    routes: {
-      "/pkg/veriface_bg.wasm": async () => ({ type: "application/wasm", body: trapping }),
-      "/pkg/manifest.js": async () => ({ type: "text/javascript", body: manifest }),
-    },
-  });
+  return bytes;
+}
+
+let server, browser;
+before(async () => {
+  const routes = {};
+  let manifest = await readFile(join(root, "pkg", "manifest.js"), "utf8");
+  for (const name of ["wasm", "wasmRelaxed"]) {
+    manifest = await replaceAsync(manifest, new RegExp(`export const ${name} = (\\{[^}]*\\});`), async (json) => {
+      const entry = JSON.parse(json);
+      const body = await trapping(entry.file);
+      const sha256 = createHash("sha256").update(body).digest("hex");
+      routes[`/pkg/${entry.file}`] = async () => ({ type: "application/wasm", body });
+      return `export const ${name} = ${JSON.stringify({ ...entry, sha256, bytes: body.length })};`;
+    });
+  }
+  assert.ok(routes["/pkg/veriface_bg.wasm"], "the manifest's wasm entry was not replaced: has pkg/manifest.js changed shape?");
+  routes["/pkg/manifest.js"] = async () => ({ type: "text/javascript", body: manifest });
+  server = await serve({ routes });
   browser = await launch();
 });
 after(async () => {
@@ -108,3 +115,9 @@ test("on the main thread a trap is ENGINE_CRASHED on every later call, with what
   assert.match(out[0], /^ENGINE_CRASHED: /);
   assert.match(out[1], /^ENGINE_CRASHED: .*reload/i);
 });
+
+/** `text` with the first match of `re` replaced by `await f(group 1)` (null entries stay). */
+async function replaceAsync(text, re, f) {
+  const m = text.match(re);
+  return m ? text.replace(m[0], await f(m[1])) : text;
+}

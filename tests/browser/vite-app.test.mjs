@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { evalPath, launch, nativeCompare, root, serve, skipEval } from "./harness.mjs";
@@ -20,7 +20,9 @@ before(async () => {
   const tarball = join(app, packed.filename);
   console.log(`# npm pack: ${packed.filename}, ${packed.size} bytes packed, ${packed.unpackedSize} unpacked, ${packed.entryCount} files`);
   const names = packed.files.map((f) => f.path);
-  for (const want of ["js/index.js", "js/index.d.ts", "js/worker.js", "pkg/veriface_bg.wasm", "pkg/veriface.js", "pkg/manifest.js", "models/retinaface_mnet025.onnx", "models/faceplugin_fr_feature.onnx", "LICENSE"]) {
+  for (const want of ["js/index.js", "js/index.d.ts", "js/worker.js", "js/simd.js", "pkg/veriface_bg.wasm", "pkg/veriface.js", "pkg/manifest.js", "models/retinaface_mnet025.onnx", "models/faceplugin_fr_feature.onnx", "LICENSE",
+    // The relaxed-SIMD module, unless the build skipped it (VERIFACE_WASM_RELAXED=0).
+    ...(existsSync(join(root, "pkg", "veriface_relaxed_bg.wasm")) ? ["pkg/veriface_relaxed_bg.wasm"] : [])]) {
     assert.ok(names.includes(want), `${want} missing from the tarball: ${names.join(", ")}`);
   }
   writeFileSync(join(app, "package.json"), JSON.stringify({

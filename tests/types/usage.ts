@@ -42,6 +42,13 @@ export async function misuse(vf: Veriface): Promise<void> {
   (await vf.compare("", "")).isMatch;
   // @ts-expect-error only the five formats exist
   await vf.compare("", "", { format: "aws" });
+  // @ts-expect-error the wasm module is "auto", "relaxed" or "simd128"
+  await Veriface.load({ simd: "avx" });
+}
+
+export async function simdModule(): Promise<"relaxed" | "simd128"> {
+  const vf = await Veriface.load({ simd: "simd128", wasmUrl: "/wasm/veriface_bg.wasm", wasmRelaxedUrl: "/wasm/veriface_relaxed_bg.wasm" });
+  return vf.info.simd;
 }
 
 export async function liveness(vf: Veriface, video: HTMLVideoElement, id: File): Promise<string[]> {
