@@ -147,17 +147,26 @@ pub fn run(ctx: &Context, args: &Args) -> veriface::Result<bool> {
                 .count();
         }
     }
+    // How the guidance pass found the face in the videos: in a window around the last one, or in
+    // the whole frame (a face too large for a window gets the whole frame every time).
+    let runs = v.detector().runs();
     let prints = match &args.nuaa {
         Some(dir) => Some(print_parallax(&mut v, dir, &limits)?),
         None => None,
     };
     if args.json {
         output::json(
-            &serde_json::json!({ "actions": tallies, "minutes": minutes, "nuaa": prints }),
+            &serde_json::json!({ "actions": tallies, "minutes": minutes, "nuaa": prints, "detector_runs": runs }),
         );
         return Ok(true);
     }
     out!("{minutes:.1} minutes of video tracked at {} fps", args.fps);
+    out!(
+        "detector runs on the videos: {} in a window around the last face, {} whole frame at 320, {} at 640",
+        runs.window,
+        runs.coarse,
+        runs.fine
+    );
     for (action, t) in &tallies {
         out!(
             "{action:<11} recall {}/{} (sure: {}/{}), {} false detections ({:.2} per minute)",
