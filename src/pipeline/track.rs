@@ -204,38 +204,19 @@ mod tests {
 
     #[test]
     fn a_face_at_an_inner_edge_of_the_window_is_not_trusted() {
-        let window = Window {
-            x: 100,
-            y: 100,
-            w: 200,
-            h: 200,
+        let clear = |b: [f32; 4], x: u32| {
+            let window = Window {
+                x,
+                y: 100,
+                w: 200,
+                h: 200,
+            };
+            clear_of_edges(&face(b[0], b[1], b[2], b[3]), window, (640, 480))
         };
-        assert!(clear_of_edges(
-            &face(150.0, 150.0, 250.0, 250.0),
-            window,
-            (640, 480)
-        ));
-        assert!(!clear_of_edges(
-            &face(101.0, 150.0, 200.0, 250.0),
-            window,
-            (640, 480)
-        ));
-        assert!(!clear_of_edges(
-            &face(150.0, 150.0, 299.0, 250.0),
-            window,
-            (640, 480)
-        ));
+        assert!(clear([150.0, 150.0, 250.0, 250.0], 100));
+        assert!(!clear([101.0, 150.0, 200.0, 250.0], 100));
+        assert!(!clear([150.0, 150.0, 299.0, 250.0], 100));
         // Flush with the frame's left edge: the face is cut by the frame, not the window.
-        let left = Window {
-            x: 0,
-            y: 100,
-            w: 200,
-            h: 200,
-        };
-        assert!(clear_of_edges(
-            &face(0.0, 150.0, 100.0, 250.0),
-            left,
-            (640, 480)
-        ));
+        assert!(clear([0.0, 150.0, 100.0, 250.0], 0));
     }
 }
