@@ -151,7 +151,7 @@ pub fn run(ctx: &Context, args: &Args) -> veriface::Result<bool> {
     // the whole frame (a face too large for a window gets the whole frame every time).
     let runs = v.detector().runs();
     let prints = match &args.nuaa {
-        Some(dir) => Some(print_parallax(&mut v, dir, &limits)?),
+        Some(dir) => Some(crate::eval_prints::print_parallax(&mut v, dir, &limits)?),
         None => None,
     };
     if args.json {
@@ -266,10 +266,10 @@ fn track(v: &mut Verifier, image: &RgbImage, t: f64) -> veriface::Result<FrameMe
 }
 
 /// A face as the verifier measures it (full pass, face mesh), with the detector's five landmarks.
-type Measured = Option<Face>;
-type Face = (FaceMeasure, [[f64; 2]; 5]);
+pub(crate) type Measured = Option<Face>;
+pub(crate) type Face = (FaceMeasure, [[f64; 2]; 5]);
 
-fn measure(v: &mut Verifier, image: &RgbImage) -> veriface::Result<Measured> {
+pub(crate) fn measure(v: &mut Verifier, image: &RgbImage) -> veriface::Result<Measured> {
     let r = v.frame_checks(image, Pass::Full, &LivenessOptions::default())?;
     let (Some(face), Some(pose)) = (&r.subject, r.pose) else {
         return Ok(None);
@@ -290,7 +290,7 @@ fn measure(v: &mut Verifier, image: &RgbImage) -> veriface::Result<Measured> {
 /// after -> during), with two alternatives for comparison: [the mesh after the best affine map
 /// (what the verifier uses), the mesh after the best homography, the five landmarks after the
 /// best affine map]. `None` without the turned frame's mesh and one frontal one.
-fn evidence_of(a: &Measured, b: &Measured, c: &Measured) -> Option<[f64; 3]> {
+pub(crate) fn evidence_of(a: &Measured, b: &Measured, c: &Measured) -> Option<[f64; 3]> {
     let (ends, b) = ([a.as_ref(), c.as_ref()], b.as_ref()?);
     let best = |f: &dyn Fn(&Face) -> Option<f64>| {
         ends.into_iter().flatten().filter_map(f).reduce(f64::max)
@@ -312,127 +312,6 @@ fn evidence_of(a: &Measured, b: &Measured, c: &Measured) -> Option<[f64; 3]> {
         best(&|x| planar::homography_residual(&points(&x.0)?, &points(&b.0)?, iod(&x.1)));
     let five = best(&|x| planar::affine_residual(&x.1, &b.1, iod(&x.1)));
     Some([mesh, homography.unwrap_or(0.0), five.unwrap_or(0.0)])
-}
-
-#[derive(Serialize)]
-struct Prints {
-    pairs: usize,
-    accepted: usize,
-    turn_like: usize,
-    turn_like_accepted: usize,
-    /// Sequences judged as a one-turn challenge (left, then right: two per sequence), and those
-    /// passed.
-    challenges: usize,
-    challenges_passed: usize,
-    /// The same for NUAA's live sequences (a live person who did not turn on cue).
-    live_challenges: usize,
-    live_challenges_passed: usize,
-    /// The 3D evidence of each printed-photo challenge whose turn was found (yaw out and back).
-    turns_found: Vec<f64>,
-    /// The same turns' evidence from the five landmarks.
-    print_turns: Vec<[f64; 3]>,
-    /// The evidence of every consecutive pair.
-    pair_values: Vec<f64>,
-}
-
-/// NUAA printed-photo sequences at positions 01-04 (rotated, twisted): every consecutive pair,
-/// and each sequence judged as a one-turn challenge; NUAA's live sequences likewise.
-fn print_parallax(
-    v: &mut Verifier,
-    dir: &std::path::Path,
-    limits: &ActiveLimits,
-) -> veriface::Result<Prints> {
-    let rows = dataset::load(&[dir.to_path_buf()], None)?;
-    let mut p = Prints {
-        pairs: 0,
-        accepted: 0,
-        turn_like: 0,
-        turn_like_accepted: 0,
-        challenges: 0,
-        challenges_passed: 0,
-        live_challenges: 0,
-        live_challenges_passed: 0,
-        turns_found: Vec::new(),
-        print_turns: Vec::new(),
-        pair_values: Vec::new(),
-    };
-    for (key, seq) in dataset::sequences(&rows) {
-        let position = key.rsplit('_').nth(1).unwrap_or_default();
-        let print = key.starts_with("spoof_print");
-        if print && !["01", "02", "03", "04"].contains(&position) {
-            continue;
-        }
-        // The whole sequence as frames of one capture (pictures of a 20 fps webcam), judged as a
-        // challenge of one turn each way with a window as long as the sequence.
-        let (mut measures, mut measured) = (Vec::new(), Vec::new());
-        for row in &seq {
-            let image = v.decode(ImageInput::Encoded(&read(&row.path)?))?;
-            let t = row.sequence.as_ref().map_or(0.0, |s| s.1 as f64 * 50.0);
-            let m = measure(v, &image)?;
-            measures.push(FrameMeasure {
-                t,
-                face: m.as_ref().map(|x| x.0.clone()),
-            });
-            measured.push(m);
-        }
-        for action in [Action::TurnLeft, Action::TurnRight] {
-            let step = veriface::challenge::Step {
-                action,
-                window_ms: u64::MAX / 4,
-            };
-            // Followed without the 3D limit, then held to it: the turn's evidence is kept for
-            // the sweep (the turn found is the same whatever the limit).
-            let open = ActiveLimits {
-                min_parallax: 0.0,
-                ..*limits
-            };
-            let turn = active::follow(&[step], &measures, &open)
-                .into_iter()
-                .next()
-                .filter(|s| s.done);
-            let evidence = turn.as_ref().map(|s| s.parallax.unwrap_or(0.0));
-            let passed = evidence.is_some_and(|x| x >= limits.min_parallax);
-            if print {
-                p.challenges += 1;
-                p.challenges_passed += usize::from(passed);
-                p.turns_found.extend(evidence);
-                let at = |k: usize| {
-                    turn.as_ref()
-                        .and_then(|s| s.frames.get(k))
-                        .and_then(|&i| measured.get(i))
-                        .cloned()
-                        .flatten()
-                };
-                if turn.is_some() {
-                    p.print_turns.extend(evidence_of(&at(0), &at(1), &at(2)));
-                }
-            } else {
-                p.live_challenges += 1;
-                p.live_challenges_passed += usize::from(passed);
-            }
-        }
-        if !print {
-            continue;
-        }
-        let mut prev: Option<FaceMeasure> = None;
-        for m in measures {
-            let face = m.face;
-            if let (Some(a), Some(b)) = (&prev, &face) {
-                if let Some(x) = active::parallax(a, b) {
-                    p.pair_values.push(x);
-                    p.pairs += 1;
-                    let ok = x >= limits.min_parallax;
-                    p.accepted += usize::from(ok);
-                    if (a.yaw - b.yaw).abs() >= 8.0 {
-                        p.turn_like += 1;
-                        p.turn_like_accepted += usize::from(ok);
-                    }
-                }
-            }
-            prev = face;
-        }
-    }
-    Ok(p)
 }
 
 fn read_labels(path: &std::path::Path) -> veriface::Result<BTreeMap<String, Vec<Label>>> {

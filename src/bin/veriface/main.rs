@@ -15,6 +15,7 @@ mod eval_eyes;
 mod eval_fuse;
 mod eval_lfw;
 mod eval_liveness;
+mod eval_prints;
 mod frame;
 mod handle;
 mod liveness;
