@@ -284,6 +284,45 @@ class Engine {
     this.onMainThread = false;
     /** The module's WebAssembly.Memory (set by loadEngine), for `memory()`. */
     this.wasmMemory = null;
+    this.#prepare();
+  }
+
+  /** The pending idle step of #prepare, to cancel on close. */
+  #idle = null;
+  /** Resolves with `{ prepared_ms }` once every model plan is optimised (or the engine closed). */
+  #prepared = null;
+  /** Resolves #prepared early, when the engine closes. */
+  #stopPreparing = null;
+
+  /**
+   * Optimises, one per idle moment of this thread (a task each), the model plans loading left
+   * for later (`prepareNext`: the eye-state, anti-spoofing and 640 detector plans, the face
+   * mesh): the page can compare and guide as soon as `load()` resolves, and a call arriving
+   * meanwhile waits for one plan at most (100-500 ms) rather than for all of them. A plan that
+   * fails here fails again, with its error, in the call that needs it.
+   */
+  #prepare() {
+    const started = now();
+    this.#prepared = new Promise((resolve) => {
+      this.#stopPreparing = () => resolve({ prepared_ms: now() - started });
+      const step = () => {
+        this.#idle = null;
+        let more = false;
+        try {
+          more = !this.crashed && this.verifier !== null && this.verifier.prepareNext();
+        } catch (err) {
+          if (err instanceof WebAssembly.RuntimeError) this.crashed = err.message;
+        }
+        if (more) this.#idle = setTimeout(step, 0);
+        else resolve({ prepared_ms: now() - started });
+      };
+      this.#idle = setTimeout(step, 0);
+    });
+  }
+
+  /** Resolves with `{ prepared_ms }` (time since load) once every model plan is optimised. */
+  prepared() {
+    return this.#prepared;
   }
 
   /**
@@ -364,6 +403,9 @@ class Engine {
   }
 
   close() {
+    if (this.#idle !== null) clearTimeout(this.#idle);
+    this.#idle = null;
+    this.#stopPreparing?.();
     this.verifier.free();
     this.verifier = null;
   }

@@ -406,6 +406,14 @@ export declare class Veriface {
   /** The engine's wasm linear memory and (Chromium) its thread's JS heap, in bytes. */
   memory(): Promise<{ wasm_bytes: number | null; js_heap_bytes: number | null }>;
   /**
+   * Resolves once every model is optimised. `load()` resolves as soon as the detector and the
+   * embedder are ready; the engine then optimises the others (eye state, anti-spoofing, the 640
+   * detector pass, the face mesh) while it is idle, one at a time. Calls work at any time (one
+   * that needs a model not yet optimised waits for it); await this only to start a liveness step
+   * with nothing left to wait for. `prepared_ms` is the time from the end of `load()`.
+   */
+  prepared(): Promise<{ prepared_ms: number }>;
+  /**
    * Answers a vendor request as the vendor's server would. `endpoint`: its path or URL;
    * `body`: the request body (object, JSON string, or Deepvue's FormData).
    */

@@ -153,6 +153,7 @@ class LocalTransport {
     if (op === "liveness") return this.engine.liveness(args[0], args[1]);
     if (op === "format") return this.engine.format(args[0], args[1], args[2]);
     if (op === "memory") return this.engine.memory();
+    if (op === "prepared") return this.engine.prepared();
     if (op === "newChallenge") return this.engine.newChallenge(args[0]);
     if (op === "followChallenge") return this.engine.followChallenge(args[0]);
     if (op === "verifyChallenge") return this.engine.verifyChallenge(args[0]);
@@ -259,6 +260,18 @@ export class Veriface {
   async memory() {
     this.#check();
     return this.transport.call("memory", []);
+  }
+
+  /**
+   * Resolves with `{ prepared_ms }` once every model is optimised. `load()` resolves as soon as
+   * the detector and embedder are ready; the engine then optimises the others (eye state,
+   * anti-spoofing, the 640 detector pass, the face mesh) while it is idle. Calls work at any
+   * time (one that needs a model not yet optimised waits for it); await this only to start a
+   * liveness step with nothing left to wait for.
+   */
+  async prepared() {
+    this.#check();
+    return this.transport.call("prepared", []);
   }
 
   /** Every face in `image`, with boxes, landmarks and detector scores. */

@@ -23,6 +23,7 @@ self.onmessage = async (event) => {
     else if (op === "quality") reply({ ok: true, value: engine.quality(args[0], args[1]) });
     else if (op === "liveness") reply({ ok: true, value: engine.liveness(args[0], args[1]) });
     else if (op === "memory") reply({ ok: true, value: engine.memory() });
+    else if (op === "prepared") reply({ ok: true, value: await engine.prepared() });
     else if (op === "format") reply({ ok: true, value: engine.format(args[0], args[1], args[2]) });
     else if (op === "newChallenge") reply({ ok: true, value: engine.newChallenge(args[0]) });
     else if (op === "followChallenge") reply({ ok: true, value: engine.followChallenge(args[0]) });

@@ -261,6 +261,72 @@ pub(crate) fn load_plan(bytes: &[u8], shape: [usize; 4]) -> Result<Plan> {
         .map_err(Error::inference)
 }
 
+/// A parsed model whose plan is optimised on first use, or earlier by [`LazyPlan::prepare`].
+///
+/// Optimising (typing, decluttering and optimising the graph) is 80-90% of a model's load time
+/// (`examples/load_stages.rs`), 100-500 ms per model in the browser, and a page rarely needs
+/// every model at once: a selfie step needs the detector and the eye-state models for its first
+/// frames, the anti-spoofing model only when it decides, the face mesh only during a head turn.
+/// So loading parses (a malformed file is refused there, not at first use) and the page's engine
+/// optimises the rest while it is idle ([`crate::Verifier::prepare_next`]).
+pub(crate) struct LazyPlan {
+    /// The parsed model with its input fact, until it is optimised (then dropped: its weights are
+    /// in the plan).
+    model: std::sync::Mutex<Option<tract_onnx::prelude::InferenceModel>>,
+    plan: std::sync::OnceLock<Plan>,
+}
+
+impl LazyPlan {
+    /// Parses ONNX bytes (hash-checked by the caller) for one fixed input shape.
+    ///
+    /// # Errors
+    /// `INFERENCE_FAILED` if tract cannot parse the model.
+    pub(crate) fn parse(bytes: &[u8], shape: [usize; 4]) -> Result<LazyPlan> {
+        use tract_onnx::prelude::*;
+        let model = tract_onnx::onnx()
+            .model_for_read(&mut std::io::Cursor::new(bytes))
+            .and_then(|m| m.with_input_fact(0, f32::fact(shape).into()))
+            .map_err(Error::inference)?;
+        Ok(LazyPlan {
+            model: std::sync::Mutex::new(Some(model)),
+            plan: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// The optimised plan, made now if it was not yet.
+    ///
+    /// # Errors
+    /// `INFERENCE_FAILED` if tract cannot optimise the model (then on every later call too).
+    pub(crate) fn get(&self) -> Result<&Plan> {
+        use tract_onnx::prelude::*;
+        if let Some(plan) = self.plan.get() {
+            return Ok(plan);
+        }
+        let model = self
+            .model
+            .lock()
+            .map_err(|_| Error::inference("a model failed while it was being optimised"))?
+            .take()
+            .ok_or_else(|| Error::inference("this model failed to optimise earlier"))?;
+        let plan = model
+            .into_optimized()
+            .and_then(|m| m.into_runnable())
+            .map_err(Error::inference)?;
+        Ok(self.plan.get_or_init(|| plan))
+    }
+
+    /// Optimises the plan if that is still to do; whether it did.
+    ///
+    /// # Errors
+    /// As [`LazyPlan::get`].
+    pub(crate) fn prepare(&self) -> Result<bool> {
+        if self.plan.get().is_some() {
+            return Ok(false);
+        }
+        self.get().map(|_| true)
+    }
+}
+
 /// Runs `plan` on `data` laid out as `shape` and returns its first output, flattened.
 ///
 /// # Errors

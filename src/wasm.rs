@@ -148,6 +148,14 @@ impl Verifier {
         self.inner.load_mesh(mesh).map_err(js_error)
     }
 
+    /// Optimises one model plan a later call will need (see `Verifier::prepare_next`); `false`
+    /// when every plan is ready. The engine calls it while idle, one plan at a time, so that a
+    /// call arriving meanwhile waits for one plan at most.
+    #[wasm_bindgen(js_name = prepareNext)]
+    pub fn prepare_next(&mut self) -> Result<bool, JsValue> {
+        self.inner.prepare_next().map_err(js_error)
+    }
+
     /// `{ a, b, threshold, facePolicy, checkLiveness, format }` ([`CompareRequest`]). Without
     /// `format` it returns the result and throws on error; with one, it returns the vendor's
     /// body for either, as the vendor's API would send it.

@@ -31,7 +31,10 @@ fn detector_finds_the_portrait_on_every_passporteye_specimen_that_has_one() {
             missed.push(cols[0].to_string());
         }
     }
-    eprintln!("passporteye_specimens: portrait found on {hits}/{expected}");
+    eprintln!(
+        "passporteye_specimens: portrait found on {hits}/{expected} (detector runs {:?})",
+        v.detector().runs()
+    );
     assert_eq!(hits, expected, "missed: {missed:?}");
 }
 
@@ -54,6 +57,9 @@ fn detector_finds_the_portrait_on_every_docxpand_template_and_photo() {
             missed.push(rel.to_string());
         }
     }
-    eprintln!("docxpand_synthetic_id_templates: portrait found on {hits}/{expected}");
+    eprintln!(
+        "docxpand_synthetic_id_templates: portrait found on {hits}/{expected} (detector runs {:?})",
+        v.detector().runs()
+    );
     assert_eq!(hits, expected, "missed: {missed:?}");
 }

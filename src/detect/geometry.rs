@@ -60,6 +60,43 @@ pub struct Window {
     pub h: u32,
 }
 
+impl Window {
+    /// The square of `side` pixels centred on `bbox` and moved inside a `w` x `h` image; `None`
+    /// when it does not fit or the box is not finite. Both uses of a window (following a face
+    /// between frames, refining a small one) centre it on a face this way.
+    pub fn square_around(bbox: &BBox, side: u32, (w, h): (u32, u32)) -> Option<Window> {
+        let (cx, cy) = ((bbox.x1 + bbox.x2) / 2.0, (bbox.y1 + bbox.y2) / 2.0);
+        if !(cx.is_finite() && cy.is_finite()) || side == 0 || side > w.min(h) {
+            return None;
+        }
+        let place = |c: f32, len: u32| -> u32 {
+            let start = (c - side as f32 / 2.0).round().max(0.0) as u32;
+            start.min(len - side)
+        };
+        Some(Window {
+            x: place(cx, w),
+            y: place(cy, h),
+            w: side,
+            h: side,
+        })
+    }
+
+    /// Whether `face` keeps `margin` (a fraction of the window's side) from every edge of this
+    /// window that lies inside the `w` x `h` image. A face touching an inner edge may be cut off
+    /// by the window, and only the whole image can say what it is; an edge on the image's border
+    /// cuts nothing.
+    pub fn keeps_clear(&self, face: &Face, margin: f32, (w, h): (u32, u32)) -> bool {
+        let m = margin * self.w.max(self.h) as f32;
+        let (x1, y1) = (self.x as f32, self.y as f32);
+        let (x2, y2) = (x1 + self.w as f32, y1 + self.h as f32);
+        let b = &face.bbox;
+        (self.x == 0 || b.x1 >= x1 + m)
+            && (self.y == 0 || b.y1 >= y1 + m)
+            && (self.x + self.w >= w || b.x2 <= x2 - m)
+            && (self.y + self.h >= h || b.y2 <= y2 - m)
+    }
+}
+
 /// One detected face, in the pixel coordinates of the decoded (EXIF-rotated) image.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Face {

@@ -18,7 +18,7 @@ use image::RgbImage;
 use crate::detect::Face;
 use crate::error::{Error, Result};
 use crate::liveness::passive::{resize_bilinear, square};
-use crate::models::{load_plan, run_plan, verify, EyeSpec, MeshSpec, Plan};
+use crate::models::{run_plan, verify, EyeSpec, LazyPlan, MeshSpec};
 
 /// Side of the classifier's square eye patch, as a fraction of the eye distance.
 pub const EYE_CROP: f32 = 0.5;
@@ -61,9 +61,9 @@ pub struct EyeReading {
 /// The eye classifier and the iris model.
 pub struct EyeState {
     spec: EyeSpec,
-    plan: Plan,
+    plan: LazyPlan,
     iris_spec: MeshSpec,
-    iris: Plan,
+    iris: LazyPlan,
 }
 
 impl EyeState {
@@ -77,11 +77,21 @@ impl EyeState {
         let s = spec.input_size as usize;
         let i = iris_spec.input_size as usize;
         Ok(EyeState {
-            plan: load_plan(onnx, [1, 1, s, s])?,
-            iris: load_plan(iris_onnx, [1, i, i, 3])?,
+            plan: LazyPlan::parse(onnx, [1, 1, s, s])?,
+            iris: LazyPlan::parse(iris_onnx, [1, i, i, 3])?,
             spec,
             iris_spec,
         })
+    }
+
+    /// The eye classifier's plan, to optimise ahead of use.
+    pub(crate) fn eye_plan(&self) -> &LazyPlan {
+        &self.plan
+    }
+
+    /// The iris model's plan, to optimise ahead of use.
+    pub(crate) fn iris_plan(&self) -> &LazyPlan {
+        &self.iris
     }
 
     /// Reads both eyes of `face`.
@@ -159,7 +169,7 @@ impl EyeState {
     fn classify(&self, patch: &[f32]) -> Result<f64> {
         let data: Vec<f32> = patch.iter().map(|v| v / self.spec.divisor).collect();
         let s = self.spec.input_size as usize;
-        let logits = run_plan(&self.plan, [1, 1, s, s], &data)?;
+        let logits = run_plan(self.plan.get()?, [1, 1, s, s], &data)?;
         let open = self.spec.open_class;
         match (logits.get(open), logits.get(1 - open.min(1))) {
             (Some(o), Some(c)) if logits.len() == 2 => Ok(f64::from(o - c)),
@@ -192,7 +202,7 @@ impl EyeState {
             .map(|v| f32::from(*v) / 255.0)
             .collect();
         let n = n as usize;
-        let out = run_plan(&self.iris, [1, n, n, 3], &data)?;
+        let out = run_plan(self.iris.get()?, [1, n, n, 3], &data)?;
         let point = |k: usize| -> Option<(f64, f64)> {
             Some((f64::from(*out.get(3 * k)?), f64::from(*out.get(3 * k + 1)?)))
         };

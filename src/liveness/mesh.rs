@@ -12,7 +12,7 @@ use image::RgbImage;
 
 use crate::detect::Face;
 use crate::error::{Error, Result};
-use crate::models::{load_plan, run_plan, verify, MeshSpec, Plan};
+use crate::models::{run_plan, verify, LazyPlan, MeshSpec};
 
 /// Crop side, in D.
 pub const SIDE: f64 = 3.6;
@@ -33,7 +33,7 @@ pub const EYE_CORNERS: [usize; 2] = [33, 263];
 /// The face mesh model with its plan.
 pub struct FaceMesh {
     spec: MeshSpec,
-    plan: Plan,
+    plan: LazyPlan,
 }
 
 /// The crop's placement: centre, side and rotation (radians).
@@ -53,8 +53,13 @@ impl FaceMesh {
     pub fn new(spec: MeshSpec, onnx: &[u8]) -> Result<Self> {
         verify(&spec.file, onnx)?;
         let s = spec.input_size as usize;
-        let plan = load_plan(onnx, [1, s, s, 3])?;
+        let plan = LazyPlan::parse(onnx, [1, s, s, 3])?;
         Ok(FaceMesh { spec, plan })
+    }
+
+    /// The model's plan, to optimise ahead of use.
+    pub(crate) fn plan(&self) -> &LazyPlan {
+        &self.plan
     }
 
     /// The 468 points (x, y in image pixels) of `face`.
@@ -67,7 +72,7 @@ impl FaceMesh {
         })?;
         let n = self.spec.input_size as usize;
         let input = sample(image, roi, n);
-        let out = run_plan(&self.plan, [1, n, n, 3], &input)?;
+        let out = run_plan(self.plan.get()?, [1, n, n, 3], &input)?;
         if out.len() < 468 * 3 {
             return Err(Error::inference(
                 "the face mesh model gave fewer than 468 points",

@@ -8,7 +8,7 @@ use image::RgbImage;
 use crate::detect::Face;
 use crate::error::{Error, Result};
 use crate::liveness::eyes::EyeState;
-use crate::models::{load_plan, run_plan, verify, ColorOrder, LivenessSpec, Manifest, Plan};
+use crate::models::{run_plan, verify, ColorOrder, LazyPlan, LivenessSpec, Manifest, Plan};
 
 /// Softmax of the single output row `plan` gives for `data`.
 pub(crate) fn probabilities(plan: &Plan, shape: [usize; 4], data: &[f32]) -> Result<Vec<f32>> {
@@ -41,7 +41,7 @@ pub(crate) fn square(image: &RgbImage, cx: f32, cy: f32, side: f32) -> Option<(u
 /// a screen)? MiniFASNetV2 (docs/liveness.md has how it was chosen and measured).
 pub struct AntiSpoof {
     spec: LivenessSpec,
-    plan: Plan,
+    plan: LazyPlan,
 }
 
 impl AntiSpoof {
@@ -52,8 +52,13 @@ impl AntiSpoof {
     pub fn new(spec: LivenessSpec, onnx: &[u8]) -> Result<Self> {
         verify(&spec.file, onnx)?;
         let s = spec.input_size as usize;
-        let plan = load_plan(onnx, [1, 3, s, s])?;
+        let plan = LazyPlan::parse(onnx, [1, 3, s, s])?;
         Ok(AntiSpoof { spec, plan })
+    }
+
+    /// The model's plan, to optimise ahead of use.
+    pub(crate) fn plan(&self) -> &LazyPlan {
+        &self.plan
     }
 
     /// The crop the model sees, by its training code's rule: the face box scaled by `box_scale`
@@ -112,7 +117,7 @@ impl AntiSpoof {
                 }
             }
         }
-        let p = probabilities(&self.plan, [1, 3, s, s], &data)?;
+        let p = probabilities(self.plan.get()?, [1, 3, s, s], &data)?;
         p.get(self.spec.live_class).copied().ok_or_else(|| {
             Error::inference("the liveness model has fewer classes than the manifest says")
         })

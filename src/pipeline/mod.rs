@@ -160,6 +160,34 @@ impl Verifier {
         }
     }
 
+    /// Optimises one model plan that a later call will need and that is not ready yet, in the
+    /// order a selfie step needs them: the eye-state models (every guidance frame), the
+    /// anti-spoofing model and the detector's 640 x 480 plan (the liveness decision), the face
+    /// mesh (head turns). Returns whether there was one; `false` means every plan is ready.
+    ///
+    /// Loading leaves these to first use, so that a page can compare or guide as soon as the
+    /// detector and embedder are ready; an engine calls this while it is idle (the JS package
+    /// does, one plan per idle moment), a server until it returns `false` before it listens.
+    ///
+    /// # Errors
+    /// `INFERENCE_FAILED`.
+    pub fn prepare_next(&mut self) -> Result<bool> {
+        if let Some(p) = &self.passive {
+            for plan in [p.eyes.eye_plan(), p.eyes.iris_plan(), p.anti_spoof.plan()] {
+                if plan.prepare()? {
+                    return Ok(true);
+                }
+            }
+        }
+        if self.detector.prepare_fine()? {
+            return Ok(true);
+        }
+        match &self.mesh {
+            Some(mesh) => mesh.plan().prepare(),
+            None => Ok(false),
+        }
+    }
+
     /// The embedder in use.
     pub fn embedder(&self) -> &Embedder {
         &self.embedder

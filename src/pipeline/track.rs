@@ -66,7 +66,9 @@ impl Verifier {
                 .and_then(|w| window_input(w.w, dims).map(|side| (w, side)));
             if let Some((window, side)) = planned {
                 let faces = self.detector.detect_in(image, window, side)?;
-                if let Some(face) = largest(&faces).filter(|f| clear_of_edges(f, window, dims)) {
+                if let Some(face) =
+                    largest(&faces).filter(|f| window.keeps_clear(f, EDGE_MARGIN, dims))
+                {
                     self.track = Some(Track {
                         dims,
                         bbox: face.bbox,
@@ -97,30 +99,18 @@ impl Verifier {
     }
 }
 
-/// The square window [`WINDOW_OVER_FACE`] times the box's longer side, centred on it and moved
-/// inside the frame; `None` for a box that is not finite.
+/// The square window [`WINDOW_OVER_FACE`] times the box's longer side (at least [`MIN_WINDOW`],
+/// at most the frame's shorter side), centred on it and moved inside the frame; `None` for a box
+/// that is not finite.
 fn window_around(bbox: &BBox, (w, h): (u32, u32)) -> Option<Window> {
     let long = bbox.width().max(bbox.height());
-    let (cx, cy) = ((bbox.x1 + bbox.x2) / 2.0, (bbox.y1 + bbox.y2) / 2.0);
-    if !(long.is_finite() && cx.is_finite() && cy.is_finite()) || long <= 0.0 {
+    if !long.is_finite() || long <= 0.0 {
         return None;
     }
     let side = ((long * WINDOW_OVER_FACE).round() as u32)
         .max(MIN_WINDOW)
         .min(w.min(h));
-    if side == 0 {
-        return None;
-    }
-    let place = |c: f32, len: u32| -> u32 {
-        let start = (c - side as f32 / 2.0).round().max(0.0) as u32;
-        start.min(len - side)
-    };
-    Some(Window {
-        x: place(cx, w),
-        y: place(cy, h),
-        w: side,
-        h: side,
-    })
+    Window::square_around(bbox, side, (w, h))
 }
 
 /// The smallest of [`WINDOW_SIDES`] that scales a window of `side` pixels at least as much as the
@@ -128,19 +118,6 @@ fn window_around(bbox: &BBox, (w, h): (u32, u32)) -> Option<Window> {
 fn window_input(side: u32, (w, h): (u32, u32)) -> Option<u32> {
     let needed = side as f32 * GUIDANCE_SIDE as f32 / w.max(h).max(1) as f32;
     WINDOW_SIDES.into_iter().find(|&s| s as f32 >= needed)
-}
-
-/// Whether `face` keeps [`EDGE_MARGIN`] from every edge of `window` that lies inside the frame
-/// (an edge on the frame's border cuts nothing the whole frame would show).
-fn clear_of_edges(face: &Face, window: Window, (w, h): (u32, u32)) -> bool {
-    let m = EDGE_MARGIN * window.w.max(window.h) as f32;
-    let (x1, y1) = (window.x as f32, window.y as f32);
-    let (x2, y2) = (x1 + window.w as f32, y1 + window.h as f32);
-    let b = &face.bbox;
-    (window.x == 0 || b.x1 >= x1 + m)
-        && (window.y == 0 || b.y1 >= y1 + m)
-        && (window.x + window.w >= w || b.x2 <= x2 - m)
-        && (window.y + window.h >= h || b.y2 <= y2 - m)
 }
 
 #[cfg(test)]
@@ -211,7 +188,7 @@ mod tests {
                 w: 200,
                 h: 200,
             };
-            clear_of_edges(&face(b[0], b[1], b[2], b[3]), window, (640, 480))
+            window.keeps_clear(&face(b[0], b[1], b[2], b[3]), EDGE_MARGIN, (640, 480))
         };
         assert!(clear([150.0, 150.0, 250.0, 250.0], 100));
         assert!(!clear([101.0, 150.0, 200.0, 250.0], 100));

@@ -112,7 +112,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<bool> {
         timeout: Duration::from_millis(args.timeout_ms),
         max_in_flight: args.max_in_flight.max(1),
     };
-    let load = || ctx.liveness_verifier();
+    // Every plan optimised before the server listens: its first requests must not pay for it.
+    let load = || {
+        let mut v = ctx.liveness_verifier()?;
+        while v.prepare_next()? {}
+        Ok(v)
+    };
     std::thread::scope(|scope| {
         tracing::info!(workers, queue, "loading the models");
         let pool = pool::Pool::start(scope, workers, queue, &load)?;
