@@ -39,6 +39,7 @@ for (let i = 0; i < Number(opts.runs); i++) {
           const t0 = performance.now();
           const vf = await veriface.Veriface.load({ embedder, worker, liveness, simd });
           const cold = performance.now() - t0;
+          await vf.prepared();
           const a = await bytes("/eval/face_recognition_examples/examples/obama.jpg");
           const b = await bytes("/eval/face_recognition_examples/examples/obama2.jpg");
           const first = await vf.compare(a, b);

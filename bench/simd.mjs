@@ -66,6 +66,7 @@ async function setupPage({ items, sides }) {
     for (const it of items) {
       if (it.embedder && !B.vf[simd][it.embedder]) B.vf[simd][it.embedder] = await veriface.Veriface.load({ simd, cache: false, embedder: it.embedder, liveness: false });
     }
+    for (const vf of Object.values(B.vf[simd])) await vf.prepared();
     scores[simd] = (await main.compare(B.a, B.b)).score;
   }
   return scores;

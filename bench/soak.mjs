@@ -40,6 +40,7 @@ export async function soak({ frames = 10000, liveness = 500, every = 50 } = {}) 
     const { page } = await openPage(browser, server.origin);
     const out = await page.evaluate(async ({ frames, liveness, every }) => {
       const vf = await veriface.Veriface.load();
+      await vf.prepared();
       const video = document.getElementById("camera");
       video.srcObject = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
       await video.play();

@@ -42,6 +42,7 @@ const dataDir = benchPhotos();
 // In the page: the calls of one session; returns the detect stage times in call order.
 async function session({ calls, mix, width, height }) {
   const vf = await veriface.Veriface.load();
+  await vf.prepared();
   const get = async (u) => new Uint8Array(await (await fetch(u)).arrayBuffer());
   const bytes = await get("/bench-data/a.jpg");
   const [photoA, photoB] = await Promise.all(["obama.jpg", "obama2.jpg"].map((f) => get(`/eval/face_recognition_examples/examples/${f}`)));

@@ -62,8 +62,11 @@ for (const worker of [true, false]) {
       const vf = await veriface.Veriface.load({ worker, onProgress: (p) => events.push(p) });
       const same = await vf.compare(await bytes(OBAMA), await bytes(OBAMA2));
       const other = await vf.compare(await bytes(OBAMA), await bytes(BIDEN));
+      // The compares above ran while the engine optimised the other models between calls.
+      const prepared = await vf.prepared();
+      const again = await vf.compare(await bytes(OBAMA), await bytes(OBAMA2));
       vf.close();
-      return { same, other, events, info: vf.info };
+      return { same, other, again, prepared, events, info: vf.info };
     }, { worker, OBAMA, OBAMA2, BIDEN });
     for (const [key, a, b] of [["same", OBAMA, OBAMA2], ["other", OBAMA, BIDEN]]) {
       const native = nativeCompare(evalPath(a.slice(6)), evalPath(b.slice(6)));
@@ -85,6 +88,8 @@ for (const worker of [true, false]) {
     assert.deepEqual(Object.keys(out.info).sort(), fields("LoadInfo"));
     assert.equal(out.same.is_match, true);
     assert.equal(out.other.is_match, false);
+    assert.ok(out.prepared.prepared_ms >= 0, JSON.stringify(out.prepared));
+    assert.equal(out.again.score, out.same.score, "a compare after every model is prepared scores as one during it");
     // Progress: bytes only go up, end at the total, and the total is the three files' sizes.
     const { events, info } = out;
     assert.ok(events.length >= 4, `only ${events.length} progress events`);

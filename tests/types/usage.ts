@@ -8,6 +8,8 @@ export async function tenLines(selfie: File, idCard: HTMLImageElement, video: HT
   const result: CompareResult = await vf.compare(selfie, idCard, { threshold: 0.7 });
   const frames = await captureFrames(video, { count: 3, withinMs: 500 });
   const faces: DetectResult = await vf.detect(frames[0]);
+  const { prepared_ms }: { prepared_ms: number } = await vf.prepared();
+  console.log(prepared_ms.toFixed(0));
   const spanMs = frames[frames.length - 1].timestamp - frames[0].timestamp;
   vf.close();
   return `${result.is_match} ${result.score.toFixed(3)} ${faces.faces.length} ${spanMs}`;
