@@ -109,6 +109,18 @@ pub struct Face {
     pub landmarks: [[f32; 2]; 5],
 }
 
+#[cfg(test)]
+impl Face {
+    /// A face with this box, no landmarks and score 0.9: for unit tests of box geometry.
+    pub(crate) fn boxed(x1: f32, y1: f32, x2: f32, y2: f32) -> Face {
+        Face {
+            bbox: BBox { x1, y1, x2, y2 },
+            score: 0.9,
+            landmarks: [[0.0; 2]; 5],
+        }
+    }
+}
+
 /// Distance between the two eye landmarks, in the face's pixels.
 pub fn eye_distance(face: &Face) -> f32 {
     let [[lx, ly], [rx, ry], ..] = face.landmarks;

@@ -91,20 +91,11 @@ fn plan_windows(coarse: &[Face], fine_scale: f32, dims: (u32, u32)) -> Option<Ve
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::BBox;
-
-    fn face(x1: f32, y1: f32, x2: f32, y2: f32) -> Face {
-        Face {
-            bbox: BBox { x1, y1, x2, y2 },
-            score: 0.9,
-            landmarks: [[0.0; 2]; 5],
-        }
-    }
 
     #[test]
     fn a_small_face_gets_a_window_at_the_fine_scale() {
         // A 640 x 480 photo: the 640 pass is at scale 1; a 141 px face needs 282 -> 320.
-        let f = face(286.0, 38.0, 385.0, 179.0);
+        let f = Face::boxed(286.0, 38.0, 385.0, 179.0);
         let planned = plan_windows(&[f], 1.0, (640, 480));
         assert_eq!(
             planned,
@@ -119,7 +110,7 @@ mod tests {
             )])
         );
         // A 1280 x 960 photo: scale 0.5, so the window covers twice the pixels of its input.
-        let planned = plan_windows(&[face(600.0, 400.0, 700.0, 500.0)], 0.5, (1280, 960));
+        let planned = plan_windows(&[Face::boxed(600.0, 400.0, 700.0, 500.0)], 0.5, (1280, 960));
         assert_eq!(planned.map(|w| (w[0].0.w, w[0].1)), Some((384, 192)));
     }
 
@@ -128,20 +119,20 @@ mod tests {
         assert_eq!(plan_windows(&[], 1.0, (640, 480)), None);
         // A face whose window would pass the largest side.
         assert_eq!(
-            plan_windows(&[face(0.0, 0.0, 250.0, 250.0)], 1.0, (640, 480)),
+            plan_windows(&[Face::boxed(0.0, 0.0, 250.0, 250.0)], 1.0, (640, 480)),
             None
         );
         // A window taller than the image.
         assert_eq!(
-            plan_windows(&[face(0.0, 0.0, 100.0, 100.0)], 1.0, (640, 150)),
+            plan_windows(&[Face::boxed(0.0, 0.0, 100.0, 100.0)], 1.0, (640, 150)),
             None
         );
         // Three 180 px faces: 3 x 384^2 input pixels is more than 640 x 480.
         let crowd: Vec<Face> = (0..3)
-            .map(|i| face(i as f32 * 200.0, 100.0, i as f32 * 200.0 + 180.0, 280.0))
+            .map(|i| Face::boxed(i as f32 * 200.0, 100.0, i as f32 * 200.0 + 180.0, 280.0))
             .collect();
         assert_eq!(plan_windows(&crowd, 1.0, (640, 480)), None);
-        let nan = face(f32::NAN, 0.0, 10.0, 10.0);
+        let nan = Face::boxed(f32::NAN, 0.0, 10.0, 10.0);
         assert_eq!(plan_windows(&[nan], 1.0, (640, 480)), None);
     }
 }

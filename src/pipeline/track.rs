@@ -124,17 +124,9 @@ fn window_input(side: u32, (w, h): (u32, u32)) -> Option<u32> {
 mod tests {
     use super::*;
 
-    fn face(x1: f32, y1: f32, x2: f32, y2: f32) -> Face {
-        Face {
-            bbox: BBox { x1, y1, x2, y2 },
-            score: 0.9,
-            landmarks: [[0.0; 2]; 5],
-        }
-    }
-
     #[test]
     fn the_window_is_twice_the_face_and_stays_inside_the_frame() {
-        let b = face(270.0, 190.0, 370.0, 290.0).bbox; // 100 px, centred at (320, 240)
+        let b = Face::boxed(270.0, 190.0, 370.0, 290.0).bbox; // 100 px, centred at (320, 240)
         assert_eq!(
             window_around(&b, (640, 480)),
             Some(Window {
@@ -144,7 +136,7 @@ mod tests {
                 h: 200
             })
         );
-        let corner = face(0.0, 0.0, 100.0, 100.0).bbox;
+        let corner = Face::boxed(0.0, 0.0, 100.0, 100.0).bbox;
         assert_eq!(
             window_around(&corner, (640, 480)),
             Some(Window {
@@ -154,14 +146,14 @@ mod tests {
                 h: 200
             })
         );
-        let huge = face(0.0, 0.0, 400.0, 400.0).bbox;
+        let huge = Face::boxed(0.0, 0.0, 400.0, 400.0).bbox;
         assert_eq!(window_around(&huge, (640, 480)).map(|w| w.w), Some(480));
-        let tiny = face(10.0, 10.0, 20.0, 20.0).bbox;
+        let tiny = Face::boxed(10.0, 10.0, 20.0, 20.0).bbox;
         assert_eq!(
             window_around(&tiny, (640, 480)).map(|w| w.w),
             Some(MIN_WINDOW)
         );
-        let nan = face(f32::NAN, 0.0, 1.0, 1.0).bbox;
+        let nan = Face::boxed(f32::NAN, 0.0, 1.0, 1.0).bbox;
         assert_eq!(window_around(&nan, (640, 480)), None);
         // A frame smaller than the smallest window.
         assert_eq!(
@@ -188,7 +180,11 @@ mod tests {
                 w: 200,
                 h: 200,
             };
-            window.keeps_clear(&face(b[0], b[1], b[2], b[3]), EDGE_MARGIN, (640, 480))
+            window.keeps_clear(
+                &Face::boxed(b[0], b[1], b[2], b[3]),
+                EDGE_MARGIN,
+                (640, 480),
+            )
         };
         assert!(clear([150.0, 150.0, 250.0, 250.0], 100));
         assert!(!clear([101.0, 150.0, 200.0, 250.0], 100));
