@@ -153,9 +153,19 @@ fn logistic_fit_recovers_a_known_curve() {
 
 #[test]
 fn calibration_puts_score_0_7_at_the_far_threshold() {
-    let pairs: Vec<(f64, bool)> = (0..200).map(|i| (i as f64 / 200.0, i >= 100)).collect();
+    // Genuine pairs from 0.5 up, one of them without a score (a face not found).
+    let mut pairs: Vec<(usize, Option<f64>, bool)> = (0..200)
+        .map(|i| (i % 10, Some(i as f64 / 200.0), i >= 100))
+        .collect();
+    pairs[150].1 = None;
     let impostor: Vec<f64> = (0..10_000).map(|i| i as f64 / 20_000.0).collect();
-    let fit = calibrate(&pairs, &impostor, 1e-3);
+    let shipped = veriface::models::Calibration {
+        slope: 20.0,
+        center: 0.45,
+        similarity_at_0_7: 0.45 + (0.7f64 / 0.3).ln() / 20.0,
+        operating_point: String::new(),
+    };
+    let fit = calibrate(&pairs, &impostor, 1e-3, &shipped);
     let cal = veriface::models::Calibration {
         slope: fit.slope,
         center: fit.center,
@@ -164,6 +174,20 @@ fn calibration_puts_score_0_7_at_the_far_threshold() {
     };
     assert!((score(fit.similarity_at_0_7, &cal) - 0.7).abs() < 1e-9);
     assert!((similarity_for_score(0.7, &cal) - fit.similarity_at_0_7).abs() < 1e-9);
+
+    // The shipped calibration's operating points, counted by hand: score 0.7 is similarity
+    // 0.4924, accepted by the 152 impostors from 0.4924 up (0.49245..0.49995) of 10,000; the
+    // genuine pairs all reach it but the one without a score.
+    let points = &fit.shipped_operating_points;
+    let at = |s: f64| points.iter().find(|p| p.score == s).expect("reported");
+    let p = at(0.7);
+    assert!((p.similarity - 0.492365).abs() < 1e-5, "{}", p.similarity);
+    assert_eq!(p.far, 152.0 / 10_000.0);
+    assert_eq!(p.frr, 1.0 / 100.0);
+    // A higher threshold accepts fewer impostors and refuses more genuine pairs.
+    for w in points.windows(2) {
+        assert!(w[0].score < w[1].score && w[0].far >= w[1].far && w[0].frr <= w[1].frr);
+    }
 }
 
 /// The shipped numbers agree with each other: each embedder's score is 0.7 at its own

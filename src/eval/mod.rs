@@ -364,12 +364,76 @@ pub struct CalibrationFit {
     pub target_far: f64,
     /// Number of impostor comparisons the threshold was measured on.
     pub impostor_comparisons: u64,
+    /// What other score thresholds mean under the calibration this build ships (not the one
+    /// just fitted): measured, so that a lenient threshold is chosen on figures, not advice.
+    pub shipped_operating_points: Vec<OperatingPoint>,
+}
+
+/// A score threshold under a calibration, measured on the evaluation's data: the similarity it
+/// stands for, the share of impostor comparisons it accepts and of genuine pairs it refuses.
+#[derive(Debug, Clone, Serialize)]
+pub struct OperatingPoint {
+    /// Score threshold (a score at or above it is a match).
+    pub score: f64,
+    /// The similarity that score stands for.
+    pub similarity: f64,
+    /// False-accept rate: impostor comparisons at or above the threshold.
+    pub far: f64,
+    /// False-reject rate: genuine pairs below it (a pair with no score counts as refused).
+    pub frr: f64,
+}
+
+/// The thresholds [`operating_points`] reports: the default 0.7, the 0.67 the OpenCV FR server
+/// suggests for photos taken years apart, and a range around them.
+pub const REPORTED_SCORES: [f64; 6] = [0.5, 0.6, 0.67, 0.7, 0.8, 0.9];
+
+/// [`OperatingPoint`]s at [`REPORTED_SCORES`] under `calibration`, from the protocol's
+/// `samples` (their genuine pairs) and `impostor` similarities.
+pub fn operating_points(
+    samples: &[Sample],
+    impostor: &[f64],
+    calibration: &crate::models::Calibration,
+) -> Vec<OperatingPoint> {
+    let rate = |hits: usize, of: usize| {
+        if of == 0 {
+            0.0
+        } else {
+            hits as f64 / of as f64
+        }
+    };
+    let genuine: Vec<Option<f64>> = samples.iter().filter(|s| s.2).map(|s| s.1).collect();
+    REPORTED_SCORES
+        .iter()
+        .map(|&score| {
+            let t = crate::compare::similarity_for_score(score, calibration);
+            OperatingPoint {
+                score,
+                similarity: t,
+                far: rate(impostor.iter().filter(|&&x| x >= t).count(), impostor.len()),
+                frr: rate(
+                    genuine.iter().filter(|g| g.is_none_or(|g| g < t)).count(),
+                    genuine.len(),
+                ),
+            }
+        })
+        .collect()
 }
 
 /// Fits the calibration: slope from the logistic fit on the protocol pairs, threshold at
-/// `target_far` over `impostor` scores, and the centre that puts score 0.7 at that threshold.
-pub fn calibrate(pairs: &[(f64, bool)], impostor: &[f64], target_far: f64) -> CalibrationFit {
-    let (slope, _) = fit_logistic(pairs);
+/// `target_far` over `impostor` scores, and the centre that puts score 0.7 at that threshold;
+/// with the [`operating_points`] of the `shipped` calibration over the same data.
+pub fn calibrate(
+    samples: &[Sample],
+    impostor: &[f64],
+    target_far: f64,
+    shipped: &crate::models::Calibration,
+) -> CalibrationFit {
+    // The fit needs scores; pairs without one are not evidence about the curve.
+    let pairs: Vec<(f64, bool)> = samples
+        .iter()
+        .filter_map(|s| s.1.map(|v| (v, s.2)))
+        .collect();
+    let (slope, _) = fit_logistic(&pairs);
     let t = threshold_at_far(impostor, target_far);
     let center = t - (0.7f64 / 0.3).ln() / slope;
     CalibrationFit {
@@ -378,5 +442,6 @@ pub fn calibrate(pairs: &[(f64, bool)], impostor: &[f64], target_far: f64) -> Ca
         similarity_at_0_7: t,
         target_far,
         impostor_comparisons: impostor.len() as u64,
+        shipped_operating_points: operating_points(samples, impostor, shipped),
     }
 }

@@ -97,7 +97,8 @@ pub fn run(ctx: &Context, args: &Args) -> veriface::Result<bool> {
         .collect();
 
     let embedded = embed_all(ctx, &paths, FacePolicy::Central, jobs(args.jobs))?;
-    let metric = ctx.manifest.embedder(ctx.embedder.as_deref())?.metric;
+    let spec = ctx.manifest.embedder(ctx.embedder.as_deref())?;
+    let metric = spec.metric;
     let lookup: BTreeMap<&(String, u32), &Option<Vec<f32>>> =
         keys.iter().zip(embedded.vectors.iter()).collect();
     let samples: Vec<Sample> = pairs
@@ -131,12 +132,7 @@ pub fn run(ctx: &Context, args: &Args) -> veriface::Result<bool> {
     }
     let calibration = args.calibrate.then(|| {
         let all_impostors = cross_identity_scores(metric, &keys, &embedded.vectors);
-        // The fit needs scores; pairs without one are not evidence about the curve.
-        let pair_samples: Vec<(f64, bool)> = samples
-            .iter()
-            .filter_map(|s| s.1.map(|v| (v, s.2)))
-            .collect();
-        eval::calibrate(&pair_samples, &all_impostors, 1e-3)
+        eval::calibrate(&samples, &all_impostors, 1e-3, &spec.calibration)
     });
     let report = report(ctx, verification, &embedded, calibration)?;
     if let Some(path) = &args.roc {
@@ -381,17 +377,23 @@ pub(crate) fn print_table(r: &Report) {
     );
     let d = &r.detector_runs;
     out!(
-        "  detector runs       coarse {}, fine {}, tiles {} (the coarse pass answered alone for {} images)",
-        d.coarse,
-        d.fine,
-        d.tiles,
-        d.coarse.saturating_sub(d.fine)
+        "  detector runs       coarse {}, refine windows {}, fine {}, tiles {} (the 320 pass answered alone where neither refine nor fine ran)",
+        d.coarse, d.refine, d.fine, d.tiles
     );
     if let Some(c) = &r.calibration {
         out!(
             "  calibration         slope {:.4}, center {:.4}, similarity at 0.7 {:.4} (FAR {} over {} comparisons)",
             c.slope, c.center, c.similarity_at_0_7, c.target_far, c.impostor_comparisons
         );
+        for p in &c.shipped_operating_points {
+            out!(
+                "  shipped score {:.2}   similarity {:.4}: FAR {:.2e}, FRR {:.2}%",
+                p.score,
+                p.similarity,
+                p.far,
+                100.0 * p.frr
+            );
+        }
     }
 }
 
