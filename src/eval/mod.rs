@@ -411,7 +411,10 @@ pub fn operating_points(
                 similarity: t,
                 far: rate(impostor.iter().filter(|&&x| x >= t).count(), impostor.len()),
                 frr: rate(
-                    genuine.iter().filter(|g| g.is_none_or(|g| g < t)).count(),
+                    genuine
+                        .iter()
+                        .filter(|g| !g.is_some_and(|g| g >= t))
+                        .count(),
                     genuine.len(),
                 ),
             }
