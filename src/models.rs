@@ -263,7 +263,7 @@ pub(crate) fn load_plan(bytes: &[u8], shape: [usize; 4]) -> Result<Plan> {
 
 /// A parsed model whose plan is optimised on first use, or earlier by [`LazyPlan::prepare`].
 ///
-/// Optimising (typing, decluttering and optimising the graph) is 80-90% of a model's load time
+/// Optimising (typing, decluttering and optimising the graph) is over 90% of a model's load time
 /// (`examples/load_stages.rs`), 100-500 ms per model in the browser, and a page rarely needs
 /// every model at once: a selfie step needs the detector and the eye-state models for its first
 /// frames, the anti-spoofing model only when it decides, the face mesh only during a head turn.
