@@ -49,24 +49,11 @@
 import { readFileSync, existsSync } from "node:fs";
 import { benchPhotos } from "./photos.mjs";
 import { wasmSizes } from "./sizes.mjs";
-import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { launch, openPage, root, serve, haveEval, evalDir } from "../tests/browser/harness.mjs";
+import { root, serve } from "../tests/browser/harness.mjs";
+import { benchArgs, inSessions, quantile } from "./sessions.mjs";
 
-const { values: opts } = parseArgs({
-  options: {
-    runs: { type: "string", default: "10" },
-    sessions: { type: "string", default: "3" },
-    simd: { type: "string" },
-    json: { type: "boolean", default: false },
-  },
-});
-const RUNS = Math.max(1, Number(opts.runs));
-const SESSIONS = Math.max(1, Number(opts.sessions));
-if (!haveEval) {
-  console.error(`no eval data at ${evalDir}: set VERIFACE_EVAL_DIR`);
-  process.exit(2);
-}
+const { opts, runs: RUNS, sessions: SESSIONS } = benchArgs({ simd: { type: "string" } });
 const ortDir = join(root, "node_modules", "onnxruntime-web", "dist");
 if (!existsSync(join(ortDir, "ort.wasm.min.mjs"))) {
   console.error("onnxruntime-web is not installed: npm install");
@@ -219,39 +206,20 @@ const perModel = MODELS.map(() => []);
 const e2e = {};
 const starts = { cold_start_ms: [], cold_prepared_ms: [], cached_start_ms: [], cached_prepared_ms: [] };
 let info;
-try {
-  for (let s = 0; s < SESSIONS; s++) {
-    const browser = await launch();
-    try {
-      const { page, logs } = await openPage(browser, server.origin);
-      try {
-        info = await page.evaluate(setupPage, { models: MODELS, simd: opts.simd });
-        starts.cold_start_ms.push(info.coldMs);
-        starts.cold_prepared_ms.push(info.coldPreparedMs);
-        starts.cached_start_ms.push(info.cachedMs);
-        starts.cached_prepared_ms.push(info.cachedPreparedMs);
-        for (let k = 0; k < MODELS.length; k++) perModel[k].push(...(await page.evaluate(pairs, { k, m: MODELS[k], runs: RUNS })));
-        for (const [name, xs] of Object.entries(await page.evaluate(endToEnd, { runs: RUNS }))) {
-          if (name === "score") e2e.score = xs;
-          else (e2e[name] ??= []).push(...xs);
-        }
-      } catch (err) {
-        console.error(logs.join("\n"));
-        throw err;
-      }
-    } finally {
-      await browser.close();
-    }
+await inSessions(server, SESSIONS, async (page) => {
+  info = await page.evaluate(setupPage, { models: MODELS, simd: opts.simd });
+  starts.cold_start_ms.push(info.coldMs);
+  starts.cold_prepared_ms.push(info.coldPreparedMs);
+  starts.cached_start_ms.push(info.cachedMs);
+  starts.cached_prepared_ms.push(info.cachedPreparedMs);
+  for (let k = 0; k < MODELS.length; k++) perModel[k].push(...(await page.evaluate(pairs, { k, m: MODELS[k], runs: RUNS })));
+  for (const [name, xs] of Object.entries(await page.evaluate(endToEnd, { runs: RUNS }))) {
+    if (name === "score") e2e.score = xs;
+    else (e2e[name] ??= []).push(...xs);
   }
-} finally {
-  await server.close();
-}
+});
 
 const sizes = wasmSizes(info.simd === "relaxed" ? "veriface_relaxed_bg.wasm" : "veriface_bg.wasm");
-const quantile = (xs, q) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))];
-};
 const r1 = (x) => (x === null || x === undefined || Number.isNaN(x) ? null : Math.round(x * 10) / 10);
 const stats = (xs) => (xs.length ? { median: r1(quantile(xs, 0.5)), p10: r1(quantile(xs, 0.1)), p90: r1(quantile(xs, 0.9)), n: xs.length } : null);
 

@@ -20,23 +20,11 @@
 // Also the compare score of each module (they differ by FMA's rounding only).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { benchPhotos } from "./photos.mjs";
-import { launch, openPage, root, serve, haveEval, evalDir } from "../tests/browser/harness.mjs";
+import { root, serve } from "../tests/browser/harness.mjs";
+import { benchArgs, inSessions, quantile } from "./sessions.mjs";
 
-const { values: opts } = parseArgs({
-  options: {
-    runs: { type: "string", default: "10" },
-    sessions: { type: "string", default: "3" },
-    json: { type: "boolean", default: false },
-  },
-});
-const RUNS = Math.max(1, Number(opts.runs));
-const SESSIONS = Math.max(1, Number(opts.sessions));
-if (!haveEval) {
-  console.error(`no eval data at ${evalDir}: set VERIFACE_EVAL_DIR`);
-  process.exit(2);
-}
+const { opts, runs: RUNS, sessions: SESSIONS } = benchArgs();
 const manifest = JSON.parse(readFileSync(join(root, "models", "manifest.json"), "utf8"));
 const ITEMS = [
   { name: `${manifest.detector.id}@640x480`, how: "detect640" },
@@ -113,30 +101,11 @@ async function pairs({ it, runs }) {
 const server = await serve({ dirs: { "/bench-data/": benchPhotos() } });
 const rows = ITEMS.map(() => []);
 const scores = [];
-try {
-  for (let s = 0; s < SESSIONS; s++) {
-    const browser = await launch();
-    try {
-      const { page, logs } = await openPage(browser, server.origin);
-      try {
-        scores.push(await page.evaluate(setupPage, { items: ITEMS, sides: SIDES }));
-        for (let k = 0; k < ITEMS.length; k++) rows[k].push(...(await page.evaluate(pairs, { it: ITEMS[k], runs: RUNS })));
-      } catch (err) {
-        console.error(logs.join("\n"));
-        throw err;
-      }
-    } finally {
-      await browser.close();
-    }
-  }
-} finally {
-  await server.close();
-}
+await inSessions(server, SESSIONS, async (page) => {
+  scores.push(await page.evaluate(setupPage, { items: ITEMS, sides: SIDES }));
+  for (let k = 0; k < ITEMS.length; k++) rows[k].push(...(await page.evaluate(pairs, { it: ITEMS[k], runs: RUNS })));
+});
 
-const quantile = (xs, q) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))];
-};
 const r1 = (x) => Math.round(x * 10) / 10;
 const r3 = (x) => Math.round(x * 1000) / 1000;
 const report = {
