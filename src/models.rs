@@ -252,13 +252,7 @@ pub(crate) type Plan = std::sync::Arc<tract_onnx::prelude::TypedRunnableModel>;
 /// # Errors
 /// `INFERENCE_FAILED` if tract cannot load the model.
 pub(crate) fn load_plan(bytes: &[u8], shape: [usize; 4]) -> Result<Plan> {
-    use tract_onnx::prelude::*;
-    tract_onnx::onnx()
-        .model_for_read(&mut std::io::Cursor::new(bytes))
-        .and_then(|m| m.with_input_fact(0, f32::fact(shape).into()))
-        .and_then(|m| m.into_optimized())
-        .and_then(|m| m.into_runnable())
-        .map_err(Error::inference)
+    LazyPlan::parse(bytes, shape)?.get().cloned()
 }
 
 /// A parsed model whose plan is optimised on first use, or earlier by [`LazyPlan::prepare`].
