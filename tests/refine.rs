@@ -73,7 +73,7 @@ fn both_passes(v: &mut Verifier, frame: &RgbImage, name: &str) -> Option<Passes>
         println!("{name}: the largest face is not one of the 640 pass's\n  {coarse_to_fine:?}\n  {fine:?}");
         return None;
     }
-    let mut embed = |face: &Face| {
+    let embed = |face: &Face| {
         v.embed_face(frame, face, "refined", &mut Timings::default())
             .expect("embeds")
             .embedding
