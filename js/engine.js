@@ -49,6 +49,27 @@ function urlFor(file, base) {
   return packaged.href;
 }
 
+/**
+ * The module's bytes with a custom section no other load has. V8 shares the compiled code of
+ * identical module bytes between the workers of a page, with the call targets its optimiser
+ * speculated on; a second Veriface calling other targets (another embedder) then runs
+ * de-optimised code. A section of random bytes makes each load its own module. Custom sections
+ * do not change what the module does.
+ */
+function ownCopy(bytes) {
+  const name = new TextEncoder().encode("veriface-load");
+  const salt = new Uint8Array(16);
+  if (globalThis.crypto?.getRandomValues) globalThis.crypto.getRandomValues(salt);
+  else for (let i = 0; i < salt.length; i++) salt[i] = Math.floor(Math.random() * 256);
+  const body = 1 + name.length + salt.length; // < 128: one LEB128 byte each
+  const out = new Uint8Array(bytes.length + 2 + body);
+  out.set(bytes, 0);
+  out.set([0, body, name.length], bytes.length);
+  out.set(name, bytes.length + 3);
+  out.set(salt, bytes.length + 3 + name.length);
+  return out;
+}
+
 async function sha256Hex(bytes) {
   const subtle = globalThis.crypto?.subtle;
   // SubtleCrypto exists only in secure contexts (https, localhost). Elsewhere the wasm module
@@ -201,7 +222,7 @@ export async function loadEngine(options, onProgress) {
     const t = now();
     let module;
     try {
-      module = await WebAssembly.compile(bytes);
+      module = await WebAssembly.compile(ownCopy(bytes));
     } catch (err) {
       throw new VerifaceError("INFERENCE_FAILED", `this browser cannot compile the veriface module (${err?.message ?? err}): it needs WebAssembly with SIMD (Chrome 91+, Firefox 89+, Safari 16.4+)`);
     }
