@@ -10,6 +10,7 @@ import init, { Verifier, formatCompare } from "../pkg/veriface.js";
 import { manifest, wasm as wasmFile, wasmRelaxed, simd as simdDefault } from "../pkg/manifest.js";
 import { VerifaceError, toVerifaceError } from "./errors.js";
 import { pickWasm } from "./simd.js";
+import { resolveEmbedder } from "./embedders.js";
 
 // Written out one by one so that bundlers (Vite, webpack 5) see each file and copy it into the
 // build; a computed path would be invisible to them.
@@ -174,13 +175,7 @@ export async function loadEngine(options, onProgress) {
   const started = now();
   const custom = options.manifest ?? null;
   const models = custom ?? manifest;
-  const embedder = options.embedder
-    ? models.embedders.find((e) => e.id === options.embedder)
-    : models.embedders[0];
-  if (!embedder) {
-    const known = models.embedders.map((e) => e.id).join(", ");
-    throw new VerifaceError("UNKNOWN_MODEL", `unknown model \`${options.embedder}\`: known models are ${known}`);
-  }
+  const embedder = resolveEmbedder(models, options.embedder);
   const base = globalThis.location?.href;
   // The liveness models (anti-spoofing, eye state and iris: 4.6 MB) unless the page only
   // compares; the face mesh (2.4 MB) for the head turns of a challenge unless told otherwise.
@@ -205,7 +200,8 @@ export async function loadEngine(options, onProgress) {
   const files = [
     { ...wasmSpec, role: "wasm", url: ownWasmUrl ? new URL(ownWasmUrl, base).href : urlFor(wasmSpec.file) },
     model("detector", models.detector),
-    model("embedder", embedder),
+    // A fusion's members: the first is "embedder", the others "fused:<id>".
+    ...embedder.members.map((m, i) => model(i === 0 ? "embedder" : `fused:${m.id}`, m)),
     ...(liveness ? [model("liveness", models.liveness), model("eye", models.eye), model("iris", models.iris)] : []),
     ...(challenge ? [model("mesh", models.mesh)] : []),
   ];
@@ -238,7 +234,8 @@ export async function loadEngine(options, onProgress) {
   onProgress?.({ phase: "initialise", file: null, loaded: total, total });
   let verifier;
   try {
-    verifier = new Verifier(got.detector.bytes, got.embedder.bytes, embedder.id, custom ? JSON.stringify(custom) : undefined);
+    const fusedWith = embedder.members.slice(1).map((m) => got[`fused:${m.id}`].bytes);
+    verifier = new Verifier(got.detector.bytes, got.embedder.bytes, embedder.id, custom ? JSON.stringify(custom) : undefined, fusedWith.length ? fusedWith : undefined);
     if (liveness) verifier.loadPassive(got.liveness.bytes, got.eye.bytes, got.iris.bytes);
     if (challenge) verifier.loadMesh(got.mesh.bytes);
   } catch (err) {
@@ -251,7 +248,8 @@ export async function loadEngine(options, onProgress) {
   const info = {
     simd: wasmSpec.simd,
     models: Object.fromEntries(roles.map((r) => [r, got[r] ? ids[r].id : null])),
-    bytes: { wasm: files[0].bytes, ...Object.fromEntries(roles.map((r) => [r, files.find((f) => f.role === r)?.bytes ?? 0])) },
+    // A fusion's members count as the embedder.
+    bytes: { wasm: files[0].bytes, ...Object.fromEntries(roles.map((r) => [r, files.filter((f) => f.role === r || (r === "embedder" && f.role.startsWith("fused:"))).reduce((sum, f) => sum + f.bytes, 0)])) },
     fromCache: { wasm: wasmInfo.fromCache, ...Object.fromEntries(roles.map((r) => [r, got[r]?.fromCache ?? false])) },
     timings: {
       fetch_and_compile_ms: fetched - started,

@@ -55,7 +55,8 @@ export interface LoadOptions {
    * BAD_PARAMETER where the browser lacks relaxed SIMD. `info.simd` says which one loaded.
    */
   simd?: "auto" | "relaxed" | "simd128";
-  /** Embedder id from the manifest, e.g. "dlib-resnet-v1"; default "faceplugin-fr-512". */
+  /** Embedder or fusion id from the manifest, e.g. "dlib-resnet-v1" or "fused-fr512-dlib" (both
+   * embedders run; their bytes are fetched); default "faceplugin-fr-512". */
   embedder?: string;
   /** Called as bytes arrive. */
   onProgress?: (progress: LoadProgress) => void;

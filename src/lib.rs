@@ -21,7 +21,7 @@
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let detector = std::fs::read("models/retinaface_mnet025.onnx")?;
 //! let embedder = std::fs::read("models/faceplugin_fr_feature.onnx")?;
-//! let mut v = Verifier::new(ModelBytes { detector: &detector, embedder: &embedder }, None)?;
+//! let mut v = Verifier::new(ModelBytes { detector: &detector, embedders: &[&embedder] }, None)?;
 //! let (a, b) = (std::fs::read("a.jpg")?, std::fs::read("b.jpg")?);
 //! let r = v.compare(ImageInput::Encoded(&a), ImageInput::Encoded(&b), &CompareOptions::default())?;
 //! println!("same person: {} (score {:.3})", r.is_match, r.score);

@@ -105,12 +105,15 @@ impl Verifier {
     /// Loads the detector and embedder from their ONNX bytes; `embedder_id` picks a manifest
     /// entry (the default embedder when omitted). `manifest_json` replaces the built-in manifest,
     /// for bringing your own (calibrated) model; the hashes are then checked against it instead.
+    /// For a fusion, `embedder` is its first member's file and `fused_with` an array of the
+    /// others' (`Uint8Array`s, in the manifest's order).
     #[wasm_bindgen(constructor)]
     pub fn new(
         detector: &[u8],
         embedder: &[u8],
         embedder_id: Option<String>,
         manifest_json: Option<String>,
+        fused_with: Option<js_sys::Array>,
     ) -> Result<Verifier, JsValue> {
         let manifest = match manifest_json {
             Some(json) => serde_json::from_str::<Manifest>(&json).map_err(|e| {
@@ -121,7 +124,27 @@ impl Verifier {
             })?,
             None => Manifest::builtin().map_err(js_error)?,
         };
-        let models = ModelBytes { detector, embedder };
+        let others: Vec<Vec<u8>> = fused_with
+            .iter()
+            .flat_map(|a| a.iter())
+            .map(|file| {
+                file.dyn_into::<js_sys::Uint8Array>()
+                    .map(|f| f.to_vec())
+                    .map_err(|_| {
+                        js_error(Error::bad_parameter(
+                            "fused_with",
+                            "must be an array of Uint8Array model files",
+                        ))
+                    })
+            })
+            .collect::<Result<_, _>>()?;
+        let embedders: Vec<&[u8]> = std::iter::once(embedder)
+            .chain(others.iter().map(Vec::as_slice))
+            .collect();
+        let models = ModelBytes {
+            detector,
+            embedders: &embedders,
+        };
         let mut inner = crate::Verifier::with_manifest(manifest, models, embedder_id.as_deref())
             .map_err(js_error)?;
         inner.set_clock(clock);

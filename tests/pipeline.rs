@@ -60,7 +60,7 @@ fn damaged_model_bytes_fail_the_hash_check() {
     let err = Verifier::new(
         ModelBytes {
             detector: &det,
-            embedder: &emb,
+            embedders: &[&emb],
         },
         None,
     )
@@ -70,7 +70,7 @@ fn damaged_model_bytes_fail_the_hash_check() {
     let err = Verifier::new(
         ModelBytes {
             detector: &emb,
-            embedder: &det,
+            embedders: &[&det],
         },
         None,
     )
@@ -85,6 +85,8 @@ fn unknown_embedder_name_lists_the_known_ones() {
     let err = manifest.embedder(Some("no-such-model")).unwrap_err();
     assert_eq!(err.code(), "UNKNOWN_MODEL");
     assert!(err.to_string().contains(&manifest.embedders[0].file.id));
+    let err = manifest.embedding(Some("no-such-model")).unwrap_err();
+    assert!(err.to_string().contains(&manifest.fusions[0].id), "{err}");
 }
 
 #[test]
@@ -237,7 +239,7 @@ fn compare_is_deterministic_to_the_bit() {
     let e2 = v1
         .embed_image(&img, FacePolicy::Single, "a", &mut t)
         .unwrap();
-    assert_eq!(e1.crop, e2.crop);
+    assert_eq!(e1.crops, e2.crops);
     let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     assert_eq!(bits(&e1.embedding), bits(&e2.embedding));
 }

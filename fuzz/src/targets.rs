@@ -691,7 +691,7 @@ fn with_verifier<T>(f: impl FnOnce(&mut Verifier) -> T) -> T {
             let mut v = Verifier::new(
                 ModelBytes {
                     detector: &detector,
-                    embedder: &embedder,
+                    embedders: &[&embedder],
                 },
                 None,
             )

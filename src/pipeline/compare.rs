@@ -110,20 +110,20 @@ impl Verifier {
         timings: &mut Timings,
     ) -> Result<Embedded> {
         let t1 = self.now();
-        let crop = self
+        let crops = self
             .embedder
             .align(image, face)
             .map_err(|_| Error::NoFace {
                 which: which.to_string(),
             })?;
         let t2 = self.now();
-        let embedding = self.embedder.embed(&crop)?;
+        let embedding = self.embedder.embed(&crops)?;
         let t3 = self.now();
         timings.align_ms += t2 - t1;
         timings.embed_ms += t3 - t2;
         Ok(Embedded {
             face: FaceReport::new(face, image.dimensions()),
-            crop,
+            crops,
             embedding,
         })
     }
@@ -219,14 +219,24 @@ impl Verifier {
             timings,
             evidence: Evidence {
                 inputs: vec![hash_a, hash_b],
-                crops: vec![sha256_hex(ea.crop.as_raw()), sha256_hex(eb.crop.as_raw())],
+                crops: vec![crops_sha256(&ea.crops), crops_sha256(&eb.crops)],
                 models: ModelHashes {
                     detector: self.manifest.detector.file.sha256.clone(),
-                    embedder: spec.file.sha256.clone(),
+                    embedder: spec.sha256(),
                 },
                 face_policy,
             },
             liveness: None,
         }
     }
+}
+
+/// The SHA-256 of a face's aligned crops, their pixels one after another: for one embedder, the
+/// hash of its one crop.
+fn crops_sha256(crops: &[RgbImage]) -> String {
+    let joined: Vec<u8> = crops
+        .iter()
+        .flat_map(|c| c.as_raw().iter().copied())
+        .collect();
+    sha256_hex(&joined)
 }

@@ -71,11 +71,15 @@ impl Verifier {
             .flat_map(|(i, a)| present.iter().skip(i + 1).map(move |b| (*a, *b)))
             .map(|(a, b)| self.score(a, b))
             .reduce(f64::min);
+        // The first member's crop: a fusion's first member is the embedder the sequence
+        // thresholds were measured with.
         let tracks: Vec<FaceTrack<'_>> = present
             .iter()
-            .map(|e| FaceTrack {
-                crop: &e.crop,
-                landmarks: &e.face.landmarks,
+            .filter_map(|e| {
+                e.crops.first().map(|crop| FaceTrack {
+                    crop,
+                    landmarks: &e.face.landmarks,
+                })
             })
             .collect();
         let textures: Vec<f64> = reports.iter().filter_map(|r| r.high_frequency).collect();

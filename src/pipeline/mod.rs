@@ -17,7 +17,7 @@ mod track;
 use image::RgbImage;
 
 use crate::detect::Detector;
-use crate::embed::Embedder;
+use crate::embed::Encoder;
 use crate::error::{Error, Result};
 use crate::image::{decode, decode_base64, from_rgba, load, ImageInput, Limits};
 use crate::liveness::mesh::FaceMesh;
@@ -42,8 +42,8 @@ pub const GUIDANCE_SIDE: u32 = 320;
 pub struct ModelBytes<'a> {
     /// The detector ONNX file.
     pub detector: &'a [u8],
-    /// The embedder ONNX file.
-    pub embedder: &'a [u8],
+    /// The embedder ONNX files: one, or each member of a fusion in the manifest's order.
+    pub embedders: &'a [&'a [u8]],
 }
 
 /// One face, embedded, with the crop it came from.
@@ -51,8 +51,8 @@ pub struct ModelBytes<'a> {
 pub struct Embedded {
     /// The chosen face.
     pub face: FaceReport,
-    /// The aligned crop fed to the embedder.
-    pub crop: RgbImage,
+    /// The aligned crops fed to the embedders (one per member of a fusion).
+    pub crops: Vec<RgbImage>,
     /// L2-normalised embedding.
     pub embedding: Vec<f32>,
 }
@@ -61,7 +61,7 @@ pub struct Embedded {
 pub struct Verifier {
     manifest: Manifest,
     detector: Detector,
-    embedder: Embedder,
+    embedder: Encoder,
     /// Caps applied before decoding any image.
     pub limits: Limits,
     clock: Clock,
@@ -76,8 +76,8 @@ pub struct Verifier {
 }
 
 impl Verifier {
-    /// Loads the detector and the embedder named `embedder_id` (the manifest's default for
-    /// `None`) from their bytes, after checking each file's SHA-256.
+    /// Loads the detector and the embedder or fusion named `embedder_id` (the manifest's default
+    /// embedder for `None`) from their bytes, after checking each file's SHA-256.
     ///
     /// # Errors
     /// `UNKNOWN_MODEL`, `MODEL_HASH_MISMATCH`, `INFERENCE_FAILED`.
@@ -95,14 +95,16 @@ impl Verifier {
         models: ModelBytes<'_>,
         embedder_id: Option<&str>,
     ) -> Result<Self> {
-        let embedder_spec = manifest.embedder(embedder_id)?.clone();
+        let embedding = manifest.embedding(embedder_id)?;
         verify(&manifest.detector.file, models.detector)?;
-        verify(&embedder_spec.file, models.embedder)?;
+        for (member, bytes) in embedding.members.iter().zip(models.embedders) {
+            verify(&member.file, bytes)?;
+        }
+        let embedder = Encoder::new(embedding, models.embedders)?;
         let mut detector = Detector::new(manifest.detector.clone(), models.detector)?;
         // Optimise the detector plan now: load time is where a one-off cost belongs, and the
         // per-stage timings of the first request then show the steady state.
         detector.warm_up()?;
-        let embedder = Embedder::new(embedder_spec, models.embedder)?;
         Ok(Verifier {
             manifest,
             detector,
@@ -156,7 +158,7 @@ impl Verifier {
     pub fn model_ids(&self) -> ModelIds {
         ModelIds {
             detector: self.manifest.detector.file.id.clone(),
-            embedder: self.embedder.spec().file.id.clone(),
+            embedder: self.embedder.spec().id.clone(),
         }
     }
 
@@ -188,8 +190,8 @@ impl Verifier {
         }
     }
 
-    /// The embedder in use.
-    pub fn embedder(&self) -> &Embedder {
+    /// The embedder (or fusion) in use.
+    pub fn embedder(&self) -> &Encoder {
         &self.embedder
     }
 

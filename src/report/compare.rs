@@ -38,7 +38,7 @@ impl FaceReport {
 pub struct ModelIds {
     /// Detector id from the manifest.
     pub detector: String,
-    /// Embedder id from the manifest.
+    /// Embedder (or fusion) id from the manifest.
     pub embedder: String,
 }
 
@@ -70,7 +70,8 @@ pub struct Evidence {
     /// Each input as the pipeline received it: the encoded file's bytes (after base64 decoding,
     /// so a file and its base64 give the same digest) or the raw RGBA pixels.
     pub inputs: Vec<String>,
-    /// Each aligned face crop fed to the embedder (RGB, row-major).
+    /// Each face's aligned crop fed to the embedder (RGB, row-major); for a fusion, the
+    /// members' crops one after another, hashed as one.
     pub crops: Vec<String>,
     /// The detector's and embedder's model files.
     pub models: ModelHashes,
@@ -83,7 +84,7 @@ pub struct Evidence {
 pub struct ModelHashes {
     /// The detector file.
     pub detector: String,
-    /// The embedder file.
+    /// The embedder file; for a fusion, its members' hashes joined with `+`, in order.
     pub embedder: String,
 }
 

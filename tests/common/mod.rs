@@ -18,16 +18,21 @@ pub fn verifier() -> Verifier {
     verifier_with(None)
 }
 
-/// The verifier with a named embedder.
+/// The verifier with a named embedder or fusion.
 pub fn verifier_with(embedder: Option<&str>) -> Verifier {
     let manifest = veriface::models::Manifest::builtin().unwrap();
-    let spec = manifest.embedder(embedder).unwrap();
+    let spec = manifest.embedding(embedder).unwrap();
     let det = std::fs::read(models_dir().join(&manifest.detector.file.file)).unwrap();
-    let emb = std::fs::read(models_dir().join(&spec.file.file)).unwrap();
+    let files: Vec<Vec<u8>> = spec
+        .members
+        .iter()
+        .map(|m| std::fs::read(models_dir().join(&m.file.file)).unwrap())
+        .collect();
+    let embedders: Vec<&[u8]> = files.iter().map(Vec::as_slice).collect();
     Verifier::new(
         ModelBytes {
             detector: &det,
-            embedder: &emb,
+            embedders: &embedders,
         },
         embedder,
     )

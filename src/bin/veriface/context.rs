@@ -49,19 +49,25 @@ impl Context {
         self.verifier_with(self.embedder.as_deref())
     }
 
-    /// A verifier with the detector and the embedder `id` (the manifest's default for `None`).
+    /// A verifier with the detector and the embedder or fusion `id` (the manifest's default
+    /// embedder for `None`).
     ///
     /// # Errors
     /// Reading the files; the verifier's own load errors.
     pub fn verifier_with(&self, id: Option<&str>) -> Result<Verifier> {
-        let spec = self.manifest.embedder(id)?;
+        let spec = self.manifest.embedding(id)?;
         let detector = self.model(&self.manifest.detector.file)?;
-        let embedder = self.model(&spec.file)?;
+        let embedders = spec
+            .members
+            .iter()
+            .map(|m| self.model(&m.file))
+            .collect::<Result<Vec<_>>>()?;
+        let embedders: Vec<&[u8]> = embedders.iter().map(Vec::as_slice).collect();
         Verifier::with_manifest(
             self.manifest.clone(),
             ModelBytes {
                 detector: &detector,
-                embedder: &embedder,
+                embedders: &embedders,
             },
             id,
         )

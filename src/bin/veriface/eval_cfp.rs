@@ -111,7 +111,7 @@ pub fn run(ctx: &Context, args: &Args) -> veriface::Result<bool> {
     paths.sort();
     paths.dedup();
     let embedded = embed_all(ctx, &paths, args.face, jobs(args.jobs))?;
-    let metric = ctx.manifest.embedder(ctx.embedder.as_deref())?.metric;
+    let metric = ctx.manifest.embedding(ctx.embedder.as_deref())?.metric;
     let lookup: BTreeMap<&PathBuf, &Option<Vec<f32>>> =
         paths.iter().zip(embedded.vectors.iter()).collect();
     let samples: Vec<Sample> = pairs

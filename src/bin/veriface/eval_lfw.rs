@@ -97,7 +97,7 @@ pub fn run(ctx: &Context, args: &Args) -> veriface::Result<bool> {
         .collect();
 
     let embedded = embed_all(ctx, &paths, FacePolicy::Central, jobs(args.jobs))?;
-    let spec = ctx.manifest.embedder(ctx.embedder.as_deref())?;
+    let spec = ctx.manifest.embedding(ctx.embedder.as_deref())?;
     let metric = spec.metric;
     let lookup: BTreeMap<&(String, u32), &Option<Vec<f32>>> =
         keys.iter().zip(embedded.vectors.iter()).collect();
@@ -167,14 +167,14 @@ pub(crate) fn report(
     calibration: Option<CalibrationFit>,
 ) -> veriface::Result<Report> {
     // Ids are manifest facts: no need to load a model for them.
-    let spec = ctx.manifest.embedder(ctx.embedder.as_deref())?;
+    let spec = ctx.manifest.embedding(ctx.embedder.as_deref())?;
     let n_img = embedded.vectors.len().max(1) as f64;
     Ok(Report {
         verification,
         images: embedded.vectors.len(),
         images_without_face: embedded.vectors.iter().filter(|v| v.is_none()).count(),
         images_with_several_faces: embedded.faces.iter().filter(|&&n| n > 1).count(),
-        embedder: spec.file.id.clone(),
+        embedder: spec.id,
         detector: ctx.manifest.detector.file.id.clone(),
         mean_embed_ms: embedded.timings.embed_ms / n_img,
         mean_detect_ms: embedded.timings.detect_ms / n_img,

@@ -43,7 +43,7 @@ struct Cli {
     /// A manifest JSON to use instead of the built-in models/manifest.json.
     #[arg(long, global = true)]
     manifest: Option<PathBuf>,
-    /// Embedder id from the manifest (default: the manifest's first).
+    /// Embedder or fusion id from the manifest (default: the first embedder).
     #[arg(long = "model", global = true)]
     model: Option<String>,
     #[command(subcommand)]
