@@ -6,11 +6,12 @@ import { VerifaceError } from "./errors.js";
 
 /**
  * The embedder choice: `{ id, members }`, the members being manifest embedder entries in the
- * order the wasm module expects their bytes (the default embedder when `id` is not given).
- * @param {{ embedders: object[], fusions?: object[] }} models
+ * order the wasm module expects their bytes (the manifest's `default`, else its first embedder,
+ * when `id` is not given).
+ * @param {{ embedders: object[], fusions?: object[], default?: string }} models
  * @param {string | undefined} id
  */
-export function resolveEmbedder(models, id) {
+export function resolveEmbedder(models, id = models.default) {
   const byId = (name) => models.embedders.find((e) => e.id === name);
   const fusion = id ? (models.fusions ?? []).find((f) => f.id === id) : undefined;
   const members = fusion ? fusion.members.map(byId) : [id ? byId(id) : models.embedders[0]];

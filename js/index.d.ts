@@ -55,8 +55,9 @@ export interface LoadOptions {
    * BAD_PARAMETER where the browser lacks relaxed SIMD. `info.simd` says which one loaded.
    */
   simd?: "auto" | "relaxed" | "simd128";
-  /** Embedder or fusion id from the manifest, e.g. "dlib-resnet-v1" or "fused-fr512-dlib" (both
-   * embedders run; their bytes are fetched); default "faceplugin-fr-512". */
+  /** Embedder or fusion id from the manifest, e.g. "faceplugin-fr-512" (one 4.8 MB file) or
+   * "fused-fr512-dlib" (a fusion: every member's file is fetched and runs); default
+   * "fused-fr512-dlib-fp16", the most accurate (README, "Accuracy and speed"). */
   embedder?: string;
   /** Called as bytes arrive. */
   onProgress?: (progress: LoadProgress) => void;

@@ -20,8 +20,10 @@
 //! use veriface::{CompareOptions, ImageInput, ModelBytes, Verifier};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let detector = std::fs::read("models/retinaface_mnet025.onnx")?;
-//! let embedder = std::fs::read("models/faceplugin_fr_feature.onnx")?;
-//! let mut v = Verifier::new(ModelBytes { detector: &detector, embedders: &[&embedder] }, None)?;
+//! // The default embedder is a fusion of two networks: one file each, in the manifest's order.
+//! let fr = std::fs::read("models/faceplugin_fr_feature_fp16.onnx")?;
+//! let dlib = std::fs::read("models/dlib_resnet_v1_fp16.onnx")?;
+//! let mut v = Verifier::new(ModelBytes { detector: &detector, embedders: &[&fr, &dlib] }, None)?;
 //! let (a, b) = (std::fs::read("a.jpg")?, std::fs::read("b.jpg")?);
 //! let r = v.compare(ImageInput::Encoded(&a), ImageInput::Encoded(&b), &CompareOptions::default())?;
 //! println!("same person: {} (score {:.3})", r.is_match, r.score);

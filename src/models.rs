@@ -23,6 +23,10 @@ pub struct Manifest {
     /// Fusions of several embedders, selectable by id like an embedder.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fusions: Vec<FusionSpec>,
+    /// The embedder or fusion used where none is named (the first embedder when absent): the
+    /// most accurate configuration, measured (docs/calibration.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
     /// The passive anti-spoofing classifier (liveness), if the manifest lists one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub liveness: Option<LivenessSpec>,
@@ -249,7 +253,8 @@ impl Manifest {
         })
     }
 
-    /// The embedder with this id, or the default (first) one for `None`.
+    /// The embedder with this id, or the first one for `None` (which is not the default when
+    /// the manifest names a fusion as its `default`: see [`Manifest::embedding`]).
     ///
     /// # Errors
     /// `UNKNOWN_MODEL` for an id the manifest does not list.
@@ -261,13 +266,14 @@ impl Manifest {
         found.ok_or_else(|| self.unknown(id.unwrap_or("(default)")))
     }
 
-    /// The embedder or fusion with this id (the default embedder for `None`), resolved to the
-    /// networks that run.
+    /// The embedder or fusion with this id (the manifest's `default` for `None`, else its first
+    /// embedder), resolved to the networks that run.
     ///
     /// # Errors
     /// `UNKNOWN_MODEL` for an id the manifest does not list, or a fusion whose members are not
     /// all listed cosine embedders.
     pub fn embedding(&self, id: Option<&str>) -> Result<EmbeddingSpec> {
+        let id = id.or(self.default.as_deref());
         let Some(fusion) = id.and_then(|id| self.fusions.iter().find(|f| f.id == id)) else {
             let spec = self.embedder(id)?.clone();
             return Ok(EmbeddingSpec {

@@ -23,9 +23,21 @@ fn a_fusion_resolves_to_its_members_weighted_by_their_calibration_slopes() {
     assert_eq!(spec.calibration.center, fusion.calibration.center);
     assert_eq!(spec.sha256().matches('+').count(), spec.members.len() - 1);
     // A plain embedder is a fusion of one, with its own calibration.
-    let one = manifest.embedding(None).unwrap();
+    let one = manifest
+        .embedding(Some(&manifest.embedders[0].file.id))
+        .unwrap();
     assert_eq!(one.members.len(), 1);
+    assert_eq!(one.weights, [1.0]);
     assert_eq!(one.sha256(), manifest.embedders[0].file.sha256);
+    // No id: the manifest's default, else the first embedder.
+    let default = manifest.default.clone().unwrap();
+    assert_eq!(manifest.embedding(None).unwrap().id, default);
+    let mut plain = manifest.clone();
+    plain.default = None;
+    assert_eq!(
+        plain.embedding(None).unwrap().id,
+        manifest.embedders[0].file.id
+    );
     // A member that is not a listed cosine embedder is refused, not run.
     manifest.fusions[0].members.push("no-such-model".into());
     assert_eq!(

@@ -53,7 +53,8 @@ fn compare_rejects_gif_before_running_any_model() {
 fn damaged_model_bytes_fail_the_hash_check() {
     let manifest = veriface::models::Manifest::builtin().unwrap();
     let det = std::fs::read(common::models_dir().join(&manifest.detector.file.file)).unwrap();
-    let emb_spec = manifest.embedder(None).unwrap();
+    let emb_spec = &manifest.embedders[0];
+    let first = Some(emb_spec.file.id.as_str());
     let mut emb = std::fs::read(common::models_dir().join(&emb_spec.file.file)).unwrap();
     let last = emb.len() - 1;
     emb[last] ^= 1;
@@ -62,7 +63,7 @@ fn damaged_model_bytes_fail_the_hash_check() {
             detector: &det,
             embedders: &[&emb],
         },
-        None,
+        first,
     )
     .err()
     .unwrap();
@@ -72,7 +73,7 @@ fn damaged_model_bytes_fail_the_hash_check() {
             detector: &emb,
             embedders: &[&det],
         },
-        None,
+        first,
     )
     .err()
     .unwrap();

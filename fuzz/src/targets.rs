@@ -687,11 +687,13 @@ fn with_verifier<T>(f: impl FnOnce(&mut Verifier) -> T) -> T {
                     .unwrap_or_else(|e| panic!("{}: {e}", dir.join(file).display()))
             };
             let detector = read(&manifest.detector.file.file);
-            let embedder = read(&manifest.embedder(None).expect("an embedder").file.file);
+            let spec = manifest.embedding(None).expect("the default embedding");
+            let files: Vec<Vec<u8>> = spec.members.iter().map(|m| read(&m.file.file)).collect();
+            let embedders: Vec<&[u8]> = files.iter().map(Vec::as_slice).collect();
             let mut v = Verifier::new(
                 ModelBytes {
                     detector: &detector,
-                    embedders: &[&embedder],
+                    embedders: &embedders,
                 },
                 None,
             )
@@ -982,6 +984,21 @@ fn manifest_input(data: &[u8]) {
     match manifest.embedder(None) {
         Ok(e) => assert_eq!(Some(&e.file.id), ids.first()),
         Err(e) => assert!(ids.is_empty() && e.code() == "UNKNOWN_MODEL", "{e}"),
+    }
+    // The default and every fusion resolve or are refused with a code; a resolved fusion's
+    // weights are usable (positive and finite), which the vector join relies on.
+    let fused = manifest.fusions.iter().map(|f| Some(f.id.as_str()));
+    for id in std::iter::once(None).chain(fused) {
+        match manifest.embedding(id) {
+            Ok(spec) => {
+                assert_eq!(spec.members.len(), spec.weights.len());
+                assert!(spec.weights.iter().all(|w| w.is_finite() && *w > 0.0));
+            }
+            Err(e) => assert!(
+                ["UNKNOWN_MODEL", "INFERENCE_FAILED"].contains(&e.code()),
+                "{e}"
+            ),
+        }
     }
     for id in &ids {
         let spec = manifest.embedder(Some(id)).expect("a listed id is found");

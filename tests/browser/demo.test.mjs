@@ -416,11 +416,11 @@ test("npm run demo serves www/ and the package, nothing outside them", async () 
 test("loading: a progress bar while the models load; a model that cannot be fetched is reported in words with its code", async () => {
   const browser = await launch();
   try {
-    // The embedder held back for a moment, so the page is caught loading.
+    // The detector held back for a moment, so the page is caught loading.
     let context = await browser.newContext({ viewport: { width: 800, height: 600 } });
     let release;
     const held = new Promise((r) => (release = r));
-    await context.route("**/faceplugin_fr_feature.onnx", async (route) => {
+    await context.route("**/retinaface_mnet025.onnx", async (route) => {
       await held;
       await route.continue();
     });

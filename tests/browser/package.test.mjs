@@ -240,7 +240,7 @@ test("every error reaches JS as a VerifaceError with its code", { skip: skipEval
         // must still work afterwards.
         const { default: init, Verifier } = await import("/pkg/veriface.js");
         await init({ module_or_path: "/pkg/veriface_bg.wasm" });
-        const v = new Verifier(await bytes("/models/retinaface_mnet025.onnx"), await bytes("/models/faceplugin_fr_feature.onnx"));
+        const v = new Verifier(await bytes("/models/retinaface_mnet025.onnx"), await bytes("/models/faceplugin_fr_feature.onnx"), "faceplugin-fr-512");
         let code = null;
         try { v.detect({ width: 1, height: 1, data: -1 }); } catch (e) { code = e.code; }
         const after = v.detect(face).faces.length;
@@ -260,7 +260,7 @@ test("every error reaches JS as a VerifaceError with its code", { skip: skipEval
         await init({ module_or_path: "/pkg/veriface_bg.wasm" });
         const det = await bytes("/broken/retinaface_mnet025.onnx");
         const emb = await bytes("/models/faceplugin_fr_feature.onnx");
-        return new Verifier(det, emb);
+        return new Verifier(det, emb, "faceplugin-fr-512");
       },
       UNKNOWN_MODEL: () => Veriface.load({ embedder: "no-such-model" }),
       UNKNOWN_MODEL_wasm: async () => {

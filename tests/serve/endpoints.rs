@@ -236,7 +236,7 @@ fn every_endpoint_answers_as_handle_does() {
     assert!(r.json()["error"]["message"]
         .as_str()
         .unwrap_or_default()
-        .contains("faceplugin-fr-512"));
+        .contains(result["models"]["embedder"].as_str().unwrap_or("(none)")));
     validate(Format::Veriface, false, &r.json(), "embedder not served");
     let r = post_json(
         &s.url("/veriface/verify-evidence"),
