@@ -244,13 +244,14 @@ export async function loadEngine(options, onProgress) {
   const ready = now();
   onProgress?.({ phase: "ready", file: null, loaded: total, total });
   const roles = ["detector", "embedder", "liveness", "eye", "iris", "mesh"];
+  // A fusion's members count as the embedder.
+  const filesOf = (role) => files.slice(1).filter((f) => f.role === role || (role === "embedder" && f.role.startsWith("fused:")));
   const ids = { detector: models.detector, embedder, liveness: models.liveness, eye: models.eye, iris: models.iris, mesh: models.mesh };
   const info = {
     simd: wasmSpec.simd,
     models: Object.fromEntries(roles.map((r) => [r, got[r] ? ids[r].id : null])),
-    // A fusion's members count as the embedder.
-    bytes: { wasm: files[0].bytes, ...Object.fromEntries(roles.map((r) => [r, files.filter((f) => f.role === r || (r === "embedder" && f.role.startsWith("fused:"))).reduce((sum, f) => sum + f.bytes, 0)])) },
-    fromCache: { wasm: wasmInfo.fromCache, ...Object.fromEntries(roles.map((r) => [r, got[r]?.fromCache ?? false])) },
+    bytes: { wasm: files[0].bytes, ...Object.fromEntries(roles.map((r) => [r, filesOf(r).reduce((sum, f) => sum + f.bytes, 0)])) },
+    fromCache: { wasm: wasmInfo.fromCache, ...Object.fromEntries(roles.map((r) => [r, filesOf(r).length > 0 && filesOf(r).every((f) => got[f.role].fromCache)])) },
     timings: {
       fetch_and_compile_ms: fetched - started,
       wasm_compile_ms: wasmInfo.compileMs,

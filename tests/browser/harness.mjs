@@ -129,14 +129,17 @@ export function ffmpeg() {
 /**
  * An eval video (path under ../shared/eval) as .y4m, what Chromium's fake camera reads: its
  * first 8 s, or with `still` one image repeated for 4 s (a photo held still to the camera).
- * Written under test-output/camera (not committed), once.
+ * Written under test-output/camera (not committed), once: delete it after changing this.
  */
 export function y4m(source, { still = false } = {}) {
   const dir = join(root, "test-output", "camera");
   mkdirSync(dir, { recursive: true });
   const out = join(dir, `${source.replace(/[/.]/g, "_")}${still ? "_still" : ""}.y4m`);
   if (!existsSync(out)) {
-    const input = still ? ["-loop", "1", "-i", evalPath(source), "-t", "4", "-r", "15", "-vf", "scale=640:-2"] : ["-i", evalPath(source), "-t", "8"];
+    // A still: the whole photo in the 640 x 480 frame, as a print held up to the camera shows
+    // it (a taller frame would be cropped by the camera to its middle, cutting the head).
+    const fit = "scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2";
+    const input = still ? ["-loop", "1", "-i", evalPath(source), "-t", "4", "-r", "15", "-vf", fit] : ["-i", evalPath(source), "-t", "8"];
     execFileSync(ffmpeg(), ["-loglevel", "error", "-y", ...input, "-pix_fmt", "yuv420p", out]);
   }
   return out;

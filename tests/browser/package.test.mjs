@@ -15,7 +15,11 @@ const PNG = "/eval/face_recognition_examples/examples/lin-manuel-miranda.png";
 let server, browser;
 before(async () => {
   const detector = await readFile(new URL("../../models/retinaface_mnet025.onnx", import.meta.url));
-  const embedder = await readFile(new URL("../../models/faceplugin_fr_feature.onnx", import.meta.url));
+  const model = (file) => readFile(new URL(`../../models/${file}`, import.meta.url));
+  // The default fusion's members: intact in /broken/, where only the detector is damaged.
+  const embedders = Object.fromEntries(await Promise.all(
+    ["faceplugin_fr_feature_fp16.onnx", "dlib_resnet_v1_fp16.onnx"].map(async (f) => [`/broken/${f}`, await model(f)]),
+  ));
   const liveModel = await readFile(new URL("../../models/minifasnet_v2_2.7.onnx", import.meta.url));
   const eyeModel = await readFile(new URL("../../models/faceplugin_fr_eye.onnx", import.meta.url));
   const irisModel = await readFile(new URL("../../models/iris_landmark.onnx", import.meta.url));
@@ -31,7 +35,7 @@ before(async () => {
         bad[bad.length >> 1] ^= 0xff;
         return { body: bad };
       },
-      "/broken/faceplugin_fr_feature.onnx": () => ({ body: embedder }),
+      ...Object.fromEntries(Object.entries(embedders).map(([path, body]) => [path, () => ({ body })])),
       // Intact: only the detector is damaged in this folder.
       "/broken/minifasnet_v2_2.7.onnx": () => ({ body: liveModel }),
       "/broken/faceplugin_fr_eye.onnx": () => ({ body: eyeModel }),
