@@ -3,6 +3,7 @@
 #
 #   bash bench/serve.sh                 # the figures in the README's "Server" section
 #   SOAK=2000 bash bench/serve.sh       # a shorter memory soak (default 10,000 requests)
+#   MODEL=faceplugin-fr-512 bash bench/serve.sh   # another embedder or fusion than the default
 #
 # Starts the release binary with --workers 2 (this machine has 2 cores), then with oha (a load
 # generator from crates.io: `cargo install oha --locked`, done here if it is missing) POSTs one
@@ -32,7 +33,7 @@ json.dump({"face_base_64": b64("obama.jpg"), "ref_face_base_64": b64("obama2.jpg
            "min_similarity_score": 0.7}, open(sys.argv[2], "w"))
 PY
 
-"$BIN" serve --addr 127.0.0.1:0 --workers 2 --no-static \
+"$BIN" ${MODEL:+--model "$MODEL"} serve --addr 127.0.0.1:0 --workers 2 --no-static \
   >"$OUT/stdout.txt" 2>"$OUT/server.log" &
 PID=$!
 trap 'kill -TERM $PID 2>/dev/null || true' EXIT
