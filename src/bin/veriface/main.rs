@@ -43,7 +43,7 @@ struct Cli {
     /// A manifest JSON to use instead of the built-in models/manifest.json.
     #[arg(long, global = true)]
     manifest: Option<PathBuf>,
-    /// Embedder or fusion id from the manifest (default: the first embedder).
+    /// Embedder or fusion id from the manifest (default: its `default`, the fp16 fusion).
     #[arg(long = "model", global = true)]
     model: Option<String>,
     #[command(subcommand)]
