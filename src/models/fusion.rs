@@ -60,8 +60,9 @@ impl Manifest {
     /// embedder), resolved to the networks that run.
     ///
     /// # Errors
-    /// `UNKNOWN_MODEL` for an id the manifest does not list, or a fusion whose members are not
-    /// all listed cosine embedders.
+    /// `UNKNOWN_MODEL` for an id the manifest does not list (or a fusion member it does not);
+    /// `INFERENCE_FAILED` for a fusion whose members are not all cosine embedders with a positive
+    /// calibration slope.
     pub fn embedding(&self, id: Option<&str>) -> Result<EmbeddingSpec> {
         let id = id.or(self.default.as_deref());
         let Some(fusion) = id.and_then(|id| self.fusions.iter().find(|f| f.id == id)) else {

@@ -21,7 +21,7 @@ pub const MANIFEST_JSON: &str = include_str!("../../models/manifest.json");
 pub struct Manifest {
     /// The face detector.
     pub detector: DetectorSpec,
-    /// Face embedders, by id; the first is the default.
+    /// Face embedders, by id; the first is the default when the manifest names no `default`.
     pub embedders: Vec<EmbedderSpec>,
     /// Fusions of several embedders, selectable by id like an embedder.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -224,8 +224,21 @@ impl Manifest {
 
 /// Lower-case hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    sha256_hex_of_parts([bytes])
+}
+
+/// Lower-case hex SHA-256 of `parts` one after another, hashed as they come (no joined copy):
+/// the same digest as [`sha256_hex`] of their concatenation.
+pub fn sha256_hex_of_parts<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Checks `bytes` against the manifest's hash for `spec`, so a truncated download or a different

@@ -8,7 +8,7 @@ use crate::detect::Face;
 use crate::error::{Error, Result};
 use crate::image::ImageInput;
 use crate::liveness::quality::Code;
-use crate::models::sha256_hex;
+use crate::models::sha256_hex_of_parts;
 use crate::report::{CompareResult, DetectResult, Evidence, FaceReport, ModelHashes, Timings};
 use crate::select::{choose_face, FacePolicy};
 
@@ -234,9 +234,5 @@ impl Verifier {
 /// The SHA-256 of a face's aligned crops, their pixels one after another: for one embedder, the
 /// hash of its one crop.
 fn crops_sha256(crops: &[RgbImage]) -> String {
-    let joined: Vec<u8> = crops
-        .iter()
-        .flat_map(|c| c.as_raw().iter().copied())
-        .collect();
-    sha256_hex(&joined)
+    sha256_hex_of_parts(crops.iter().map(|c| c.as_raw().as_slice()))
 }
